@@ -1,0 +1,83 @@
+// dance: DANE TLS client authentication toolkit.
+//
+// main() only builds the command line from the subcommand table, parses it
+// and runs the chosen handler; every subcommand's work is in the library.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <vector>
+
+#include "command.hpp"
+#include "exit_codes.hpp"
+#include "output.hpp"
+
+#ifndef DANCE_VERSION
+#define DANCE_VERSION "unknown"
+#endif
+
+namespace dance::cli {
+
+const std::vector<SubcommandFactory>& subcommand_factories() {
+    static const std::vector<SubcommandFactory> factories = {};
+    return factories;
+}
+
+} // namespace dance::cli
+
+namespace {
+
+using namespace dance::cli;
+
+constexpr const char* exit_code_footer =
+    "Exit codes: 0 success, 1 not authenticated / rejected / findings,\n"
+    "2 usage error, 3 input error, 4 temporary failure (DNS or network),\n"
+    "5 peer without DANCE support, 70 internal error. See dance(1).";
+
+// CLI11 reports help and version requests as exceptions too; those exit 0.
+// Every real parse error maps to exit_usage instead of CLI11's own codes.
+int handle_parse_error(CLI::App& app, const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0)
+        return app.exit(error);
+
+    print_error(error.what());
+    std::cerr << "Run 'dance --help' or 'dance SUBCOMMAND --help' for usage.\n";
+    return exit_usage;
+}
+
+int run(int argc, char** argv) {
+    CLI::App app{"DANE TLS client authentication (DANCE) toolkit: TLSA "
+                 "records, owner names, verification, handshakes and zone "
+                 "checks.",
+                 "dance"};
+    app.set_version_flag("--version", DANCE_VERSION);
+    app.require_subcommand(1);
+    app.footer(exit_code_footer);
+
+    std::vector<Subcommand> subcommands;
+    for (SubcommandFactory factory : subcommand_factories())
+        subcommands.push_back(factory(app));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return handle_parse_error(app, error);
+    }
+
+    for (const Subcommand& subcommand : subcommands) {
+        if (subcommand.app->parsed())
+            return subcommand.run();
+    }
+    print_error("no subcommand given: run 'dance --help'");
+    return exit_usage;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& error) {
+        print_error(std::string("internal error: ") + error.what());
+        return exit_internal;
+    }
+}

@@ -6,9 +6,17 @@
 // form), turns Unicode labels into A-labels (IDNA2008, through GnuTLS),
 // rejects "\DDD" and other escapes, and allows "*" only as the leftmost
 // label.
+//
+// This type is stricter than RFC 1035. Labels contain only ASCII letters,
+// digits, hyphens and underscores, or are the single wildcard label "*".
+// No label starts or ends with a hyphen, which is the host name rule of
+// RFC 1123 and not a DNS rule. Errors have the category
+// ErrorCategory::input, and a caller that took the text from the command
+// line reports them as a usage error.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +32,9 @@ public:
     // the rule it breaks.
     static Result<Name> parse(std::string_view text);
 
-    // Builds a name from labels that are already A-labels or LDH/underscore
-    // labels, leftmost first. Applies the same length and wildcard checks
-    // as parse().
+    // Builds a name from labels, leftmost first, with the same checks and
+    // the same lowercase and A-label conversion as parse(). A label
+    // containing a dot is rejected.
     static Result<Name> from_labels(std::vector<std::string> labels);
 
     Name() = default; // the root
@@ -39,11 +47,15 @@ public:
     std::string to_string() const;
 
     // Presentation form without the trailing dot, as a client writes it in
-    // the dane_clientid extension: "device1.example".
+    // the dane_clientid extension: "device1.example". Empty for the root.
     std::string to_text() const;
 
     // Octets of the uncompressed wire form, including the root label.
     std::size_t wire_length() const;
+
+    // The uncompressed wire form (RFC 1035 section 3.1): length-prefixed
+    // labels ending in the zero-length root label.
+    std::vector<std::uint8_t> to_wire() const;
 
     // True when this name equals other or lies below it.
     bool is_subdomain_of(const Name& other) const;

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <vector>
 
+#include "cli_dump.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
@@ -56,6 +57,7 @@ int run(int argc, char** argv) {
     std::vector<Subcommand> subcommands;
     for (SubcommandFactory factory : subcommand_factories())
         subcommands.push_back(factory(app));
+    add_cli_dump_option(app);
 
     try {
         app.parse(argc, argv);

@@ -7,6 +7,8 @@
 // key material is used only to derive the public key and is not kept.
 #pragma once
 
+#include "dance/error.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -14,8 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "dance/error.hpp"
 
 namespace dance {
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Sources the generated bash completion and checks what <TAB> offers after
+# "dance tl" and "dance tlsa --us". Skips (77) until tlsa is registered.
+set -u
+completion=$1
+
+# compopt only works inside a real completion; here it is a no-op.
+compopt() { :; }
+# shellcheck source=/dev/null
+source "$completion" || exit 1
+
+if ! grep -q '^ *tlsa) options=' "$completion"; then
+    echo "SKIP: the CLI has no tlsa subcommand yet"
+    exit 77
+fi
+
+failed=0
+
+# Sets COMP_WORDS to the words given, the cursor in the last one, and
+# checks COMPREPLY against the expected words.
+expect_completion() {
+    local expected=$1
+    shift
+    COMP_WORDS=("$@")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMPREPLY=()
+    _dance
+    local offered="${COMPREPLY[*]}"
+    if [[ $offered != "$expected" ]]; then
+        echo "FAIL: '$*<TAB>' offered '$offered', expected '$expected'"
+        failed=1
+    else
+        echo "ok: '$*<TAB>' offers '$offered'"
+    fi
+}
+
+expect_completion "tlsa" dance tl
+expect_completion "--usage" dance tlsa --us
+
+exit $failed

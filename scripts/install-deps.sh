@@ -14,7 +14,7 @@ packages=(
     # fuzzing and sanitizers (clang's runtime for -fsanitize=fuzzer)
     clang libclang-rt-14-dev
     # docs and shell completions
-    scdoc bash-completion
+    scdoc bash-completion groff-base zsh fish
     # benchmarks
     hyperfine valgrind
 )

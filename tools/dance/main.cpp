@@ -19,7 +19,9 @@
 namespace dance::cli {
 
 const std::vector<SubcommandFactory>& subcommand_factories() {
-    static const std::vector<SubcommandFactory> factories = {};
+    static const std::vector<SubcommandFactory> factories = {
+        add_probe_command,
+    };
     return factories;
 }
 

@@ -16,7 +16,8 @@ Error owner_error(const std::string& message) {
     return make_error(ErrorCategory::input, message);
 }
 
-// The base names that every form appends its labels to.
+// Rejects a root or wildcard base name, the part that a form appends its
+// own labels to.
 std::optional<Error> check_base(const Name& base, const char* role) {
     if (base.is_root())
         return owner_error(std::string("invalid ") + role +

@@ -42,11 +42,11 @@ Result<Name> freeform_owner(const Name& client);
 Result<Name> server_owner(std::uint16_t port, std::string_view proto,
                           const Name& host);
 
-// Why a service label is not an RFC 6335 section 5.1 service name (1 to 15
-// characters, letters, digits and hyphens, at least one letter, no hyphen
-// at either end or twice in a row), as a warning that may reveal a typo.
-// The service may carry its leading underscore. std::nullopt when it
-// conforms.
+// A warning, which may reveal a typo, when a service label is not an
+// RFC 6335 section 5.1 service name. Such a name has 1 to 15 letters,
+// digits and hyphens, at least one letter, and no hyphen at either end or
+// twice in a row. A leading underscore is ignored. std::nullopt when the
+// service conforms.
 std::optional<std::string> service_name_warning(std::string_view service);
 
 } // namespace dance

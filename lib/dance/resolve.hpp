@@ -32,8 +32,8 @@ enum class LookupStatus {
     answer,  // a TLSA RRset was returned
     nxdomain, // the name does not exist
     nodata,  // the name exists but has no TLSA RRset
-    timeout, // no upstream answered within the timeout
-    failed,  // SERVFAIL, REFUSED, a network error or a malformed answer
+    timeout, // no upstream replied within the timeout
+    failed,  // SERVFAIL, REFUSED, a network error or a malformed reply
 };
 
 // Lowercase names as printed in text and JSON output: "secure", "nodata".
@@ -44,7 +44,9 @@ const char* lookup_status_name(LookupStatus status);
 struct TlsaLookup {
     Name query_name;
     Name final_owner;              // after any CNAME/DNAME chain
-    std::vector<Name> alias_chain; // names followed, in order, query first
+    // Each name whose CNAME or DNAME was followed, in order, starting with
+    // query_name; empty when no alias applied.
+    std::vector<Name> alias_chain;
     LookupStatus status = LookupStatus::failed;
 
     // For answer: the status of the TLSA RRset and every alias on the way.
@@ -115,9 +117,9 @@ public:
     Resolver& operator=(Resolver&&) noexcept;
     ~Resolver();
 
-    // Looks up the TLSA RRset at name. The Result is an error only for
-    // local failures (out of memory, a getdns call that failed); timeouts,
-    // SERVFAIL and bogus answers are outcomes in TlsaLookup.
+    // Looks up the TLSA RRset at name. The Result is an error only for a
+    // local failure, such as a getdns call that failed. Timeouts, SERVFAIL
+    // and bogus answers are outcomes in TlsaLookup.
     Result<TlsaLookup> lookup_tlsa(const Name& name);
 
     // Supplies the next name of a batch, or std::nullopt at the end.
@@ -143,8 +145,10 @@ public:
 
     const std::vector<Upstream>& upstreams() const;
 
-private:
+    // The getdns context and settings; opaque outside resolve.cpp.
     struct Impl;
+
+private:
     explicit Resolver(std::unique_ptr<Impl> impl);
 
     std::unique_ptr<Impl> impl_;

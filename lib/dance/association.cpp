@@ -1,5 +1,6 @@
 #include "dance/association.hpp"
 
+#include <ctime>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
@@ -161,6 +162,140 @@ Result<Association> compute_association(const Credential& credential,
     association.subject = certificate.subject;
     association.sha256 = certificate.sha256;
     return association;
+}
+
+} // namespace dance
+
+namespace dance {
+
+namespace {
+
+// Smallest RSA modulus considered adequate (NIST SP 800-57 part 1).
+constexpr unsigned min_rsa_bits = 2048;
+
+std::string utc_date(std::int64_t when) {
+    std::time_t seconds = static_cast<std::time_t>(when);
+    std::tm parts{};
+    gmtime_r(&seconds, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &parts);
+    return text;
+}
+
+std::string describe(const CertificateInfo& certificate, std::size_t position) {
+    return "certificate " + std::to_string(position) + " (" +
+           certificate.subject + ")";
+}
+
+void check_validity_period(const CertificateInfo& certificate,
+                           std::size_t position, std::uint8_t usage,
+                           std::int64_t now,
+                           std::vector<std::string>& warnings) {
+    Validity validity = check_validity(certificate, now);
+    if (validity == Validity::valid)
+        return;
+
+    std::string text = describe(certificate, position);
+    if (validity == Validity::expired)
+        text += " expired on " + utc_date(certificate.not_after);
+    else
+        text += " is not valid before " + utc_date(certificate.not_before);
+    // RFC 7671 section 5.1: DANE-EE authentication ignores the validity
+    // period, so the record still works for peers that follow it.
+    if (usage == 3)
+        text += " (informational: DANE-EE ignores validity dates, but peers "
+                "that also apply PKIX checks will reject it)";
+    warnings.push_back(text);
+}
+
+void check_key_size(const KeyInfo& key, const std::string& what,
+                    std::vector<std::string>& warnings) {
+    bool rsa = key.algorithm == "RSA" || key.algorithm == "RSA-PSS";
+    if (rsa && key.bits < min_rsa_bits)
+        warnings.push_back(what + " has a " + std::to_string(key.bits) +
+                           "-bit RSA key, below the 2048 bits now considered "
+                           "the minimum: replace the key");
+}
+
+bool name_in_sans(const CertificateInfo& certificate, const Name& owner) {
+    std::string client_name = owner.to_text();
+    for (const std::string& san : certificate.dns_names) {
+        Result<Name> parsed = Name::parse(san);
+        if (parsed && *parsed == owner)
+            return true;
+        if (san == client_name)
+            return true;
+    }
+    return false;
+}
+
+// The DANCE draft requires the ClientName to appear as a SAN dNSName when
+// the usage is 0, 1 or 2, and to pick one when there are several.
+void check_client_name(const CertificateInfo& leaf, std::uint8_t usage,
+                       const std::optional<Name>& owner,
+                       std::vector<std::string>& warnings) {
+    if (owner && !owner->is_wildcard() && !name_in_sans(leaf, *owner))
+        warnings.push_back(
+            "usage " + std::to_string(usage) + " requires the client name " +
+            owner->to_text() +
+            " to be a dNSName in the certificate's "
+            "subjectAltName, but " +
+            describe(leaf, 0) +
+            (leaf.dns_names.empty() ? " has none" : " does not list it") +
+            ": publish a usage 3 (DANE-EE) record instead, or use the "
+            "freeform owner form (the client's host name), because names "
+            "with underscore labels cannot be SAN dNSNames from a public CA");
+    if (leaf.dns_names.size() > 1)
+        warnings.push_back(
+            describe(leaf, 0) + " has " +
+            std::to_string(leaf.dns_names.size()) +
+            " dNSNames: the server takes the one equal to the ClientName "
+            "the client sends, and rejects the client when none is");
+}
+
+} // namespace
+
+std::vector<std::string> association_warnings(const Credential& credential,
+                                              const Association& association,
+                                              const std::optional<Name>& owner,
+                                              std::int64_t now) {
+    std::vector<std::string> warnings;
+    const TlsaRecord& record = association.record;
+    if (record.selector == 0 && record.matching_type == 0)
+        warnings.push_back(
+            "a Cert+Full record (" + std::to_string(record.usage) +
+            " 0 0) carries the whole certificate (" +
+            std::to_string(record.data.size()) +
+            " octets), which makes large DNS responses: prefer matching type "
+            "1 (SHA2-256)");
+
+    if (credential.is_bare_key()) {
+        check_key_size(credential.key, credential.source + ": the key",
+                       warnings);
+        return warnings;
+    }
+
+    std::size_t index = association.certificate_index.value_or(0);
+    const CertificateInfo& hashed = credential.certificates[index];
+    check_validity_period(hashed, index, record.usage, now, warnings);
+    check_key_size(hashed.key, describe(hashed, index), warnings);
+
+    bool trust_anchor = record.usage == 0 || record.usage == 2;
+    if (trust_anchor && !credential.chains)
+        warnings.push_back("the bundle does not chain (" +
+                           credential.chain_problem +
+                           "), so the hashed CA may not have issued the leaf");
+
+    // The name checks concern the end-entity certificate, which a
+    // trust-anchor record only reaches when the bundle includes it.
+    bool leaf_present = record.usage == 1 || (trust_anchor && index != 0);
+    if (leaf_present && record.usage != 3) {
+        const CertificateInfo& leaf = credential.certificates.front();
+        if (index != 0)
+            check_validity_period(leaf, 0, record.usage, now, warnings);
+        check_client_name(leaf, record.usage, owner, warnings);
+    }
+    return warnings;
 }
 
 } // namespace dance

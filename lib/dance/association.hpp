@@ -4,6 +4,7 @@
 
 #include "dance/credential.hpp"
 #include "dance/error.hpp"
+#include "dance/name.hpp"
 #include "dance/tlsa.hpp"
 
 #include <cstddef>
@@ -56,5 +57,14 @@ association_data(std::span<const std::uint8_t> selected,
 // credential cannot provide what was requested.
 Result<Association> compute_association(const Credential& credential,
                                         const AssociationRequest& request);
+
+// Findings about a computed record that the operator should see; none of
+// them stops the record from being published. `owner` is the TLSA owner
+// name, which DANCE clients send verbatim as their ClientName; `now` is
+// Unix time, for the validity checks.
+std::vector<std::string> association_warnings(const Credential& credential,
+                                              const Association& association,
+                                              const std::optional<Name>& owner,
+                                              std::int64_t now);
 
 } // namespace dance

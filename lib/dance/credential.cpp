@@ -922,15 +922,4 @@ Validity check_validity(const CertificateInfo& certificate, std::int64_t now) {
     return Validity::valid;
 }
 
-std::string fingerprint_hex(std::span<const std::uint8_t> bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string text;
-    text.reserve(bytes.size() * 2);
-    for (std::uint8_t byte : bytes) {
-        text.push_back(digits[byte >> 4]);
-        text.push_back(digits[byte & 0x0f]);
-    }
-    return text;
-}
-
 } // namespace dance

@@ -113,7 +113,4 @@ Result<Credential> parse_credential(std::span<const std::uint8_t> bytes,
 enum class Validity { valid, not_yet_valid, expired };
 Validity check_validity(const CertificateInfo& certificate, std::int64_t now);
 
-// Lowercase hexadecimal of a digest or other bytes, with no separators.
-std::string fingerprint_hex(std::span<const std::uint8_t> bytes);
-
 } // namespace dance

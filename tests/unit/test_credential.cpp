@@ -3,6 +3,7 @@
 // tests/data/credential/, for example:
 //   openssl x509 -in sensor1.pem -outform DER | openssl dgst -sha256
 #include "dance/credential.hpp"
+#include "dance/hex.hpp"
 
 #include <cstdint>
 #include <doctest/doctest.h>
@@ -59,7 +60,7 @@ TEST_CASE("PEM certificate facts") {
     REQUIRE(credential.certificates.size() == 1);
 
     const dance::CertificateInfo& leaf = *credential.leaf();
-    CHECK(dance::fingerprint_hex(leaf.sha256) == sensor1_cert_sha256);
+    CHECK(dance::to_hex(leaf.sha256) == sensor1_cert_sha256);
     CHECK(leaf.subject ==
           "CN=sensor1._device.example.com,O=Example Devices Ltd");
     CHECK(leaf.issuer ==
@@ -82,8 +83,7 @@ TEST_CASE("DER and PEM give the same certificate") {
     REQUIRE(der.ok());
     CHECK(der->encoding == dance::Encoding::der);
     CHECK(pem->certificates[0].der == der->certificates[0].der);
-    CHECK(dance::fingerprint_hex(der->certificates[0].sha256) ==
-          gateway_cert_sha256);
+    CHECK(dance::to_hex(der->certificates[0].sha256) == gateway_cert_sha256);
     CHECK(der->key.description() == "RSA 2048");
 }
 
@@ -92,10 +92,8 @@ TEST_CASE("bundle kept in order and chains") {
         dance::load_credential(devices + "sensor1-chain.pem");
     REQUIRE(loaded.ok());
     REQUIRE(loaded->certificates.size() == 2);
-    CHECK(dance::fingerprint_hex(loaded->certificates[0].sha256) ==
-          sensor1_cert_sha256);
-    CHECK(dance::fingerprint_hex(loaded->certificates[1].sha256) ==
-          ca_cert_sha256);
+    CHECK(dance::to_hex(loaded->certificates[0].sha256) == sensor1_cert_sha256);
+    CHECK(dance::to_hex(loaded->certificates[1].sha256) == ca_cert_sha256);
     CHECK(loaded->certificates[1].is_ca);
     CHECK(loaded->certificates[1].self_issued);
     CHECK(loaded->chains);

@@ -19,6 +19,7 @@ using SubcommandFactory = Subcommand (*)(CLI::App& parent);
 // One per cmd_*.cpp file, in the order `dance --help` lists them.
 const std::vector<SubcommandFactory>& subcommand_factories();
 Subcommand add_owner_command(CLI::App& parent);
+Subcommand add_tlsa_command(CLI::App& parent);
 Subcommand add_probe_command(CLI::App& parent);
 
 } // namespace dance::cli

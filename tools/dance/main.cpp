@@ -21,6 +21,7 @@ namespace dance::cli {
 const std::vector<SubcommandFactory>& subcommand_factories() {
     static const std::vector<SubcommandFactory> factories = {
         add_owner_command,
+        add_tlsa_command,
         add_probe_command,
     };
     return factories;

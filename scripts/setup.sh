@@ -13,4 +13,4 @@ ninja -C build
 
 echo
 echo "== TLSA records (3 1 1) for the example devices in examples/devices/"
-build/tools/dance tlsa --owner-from-file examples/devices/owners.txt
+build/tools/dance tlsa --batch examples/devices/fleet.txt

@@ -3,6 +3,7 @@
 
     check_cli_docs.py completions CLI_JSON BASH ZSH FISH
     check_cli_docs.py man CLI_JSON PAGE ROFF
+    check_cli_docs.py pages CLI_JSON PAGE,PAGE,...   (the pages built)
     check_cli_docs.py exit-codes EXIT_CODES_HPP DANCE_SCD
     check_cli_docs.py cli                 (runs $DANCE_BIN)
 
@@ -178,6 +179,15 @@ def check_man(cli_path, page, roff):
                 fail(f"{roff}: SUBCOMMANDS lacks {sub['name']}")
 
 
+def check_pages(cli_path, built):
+    pages = set(built.split(","))
+    for sub in load_json(cli_path)["subcommands"]:
+        if f"dance-{sub['name']}" not in pages:
+            fail(f"subcommand {sub['name']} has no man page: write "
+                 f"man/dance-{sub['name']}.scd (its source file must be "
+                 f"tools/dance/cmd_{sub['name'].replace('-', '_')}.cpp)")
+
+
 # ---------------------------------------------------------- exit codes
 
 
@@ -247,6 +257,7 @@ def main(argv):
     commands = {
         ("completions", 4): lambda: check_completions(*argv[2:]),
         ("man", 3): lambda: check_man(*argv[2:]),
+        ("pages", 2): lambda: check_pages(*argv[2:]),
         ("exit-codes", 2): lambda: check_exit_codes(*argv[2:]),
         ("cli", 0): check_cli,
     }

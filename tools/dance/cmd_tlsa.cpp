@@ -131,7 +131,7 @@ void define_parameters(CLI::App& app, TlsaOptions& options) {
                    "or mnemonics (2:0:1, DANE-EE:SPKI:SHA2-256); repeatable. "
                    "Default 3:1:1")
         ->type_name("U:S:M")
-        ->take_all();
+        ->allow_extra_args(false);
     app.add_option("-u,--usage", options.usage,
                    "Certificate usage: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, "
                    "3 DANE-EE (default 3)")

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# dance tlsa on bad input: each case asserts the exit code, the error
+# message on stderr and an empty standard output.
+set -euo pipefail
+
+dance=${DANCE_BIN:?DANCE_BIN must name the dance binary}
+source_root=${DANCE_SOURCE_ROOT:?}
+devices=$source_root/examples/devices
+data=$source_root/tests/data/credential
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+checks=0
+failures=0
+
+fail() {
+    failures=$((failures + 1))
+    printf 'FAIL %s: %s\n' "$1" "$2"
+}
+
+# case NAME EXIT-CODE MESSAGE-FRAGMENT ARGS...
+case_() {
+    local name=$1 code=$2 fragment=$3
+    shift 3
+    checks=$((checks + 1))
+    local status=0
+    "$dance" tlsa "$@" >out 2>err || status=$?
+    [ "$status" = "$code" ] ||
+        fail "$name" "exit code $status, expected $code ($(cat err))"
+    grep -qF -- "$fragment" err ||
+        fail "$name" "stderr lacks '$fragment': $(cat err)"
+    [ ! -s out ] || fail "$name" "standard output is not empty: $(cat out)"
+}
+
+mkdir folder
+: >empty.pem
+printf 'this is not a certificate\n' >garbage.pem
+openssl x509 -in "$devices/gateway.pem" -outform DER -out gateway.der
+head -c 500 gateway.der >truncated.der
+{ cat gateway.der; printf 'junk'; } >trailing.der
+{ cat "$devices/sensor1.pem"; printf 'junk after the block\n'; } >trailing.pem
+head -c 2000000 /dev/zero >large.der
+
+case_ "missing file" 3 "no-such.pem: no such file" no-such.pem
+case_ "directory" 3 "folder: is a directory, not a credential file" folder
+case_ "empty file" 3 "empty.pem: is empty" empty.pem
+case_ "garbage" 3 "garbage.pem: not a certificate or key" garbage.pem
+case_ "truncated DER" 3 \
+    "truncated.der: truncated DER: the outer SEQUENCE announces" truncated.der
+case_ "trailing DER data" 3 \
+    "trailing.der: 4 octets of trailing data after the DER object" \
+    trailing.der
+case_ "trailing PEM data" 3 \
+    "trailing.pem: unexpected data after the last PEM block, at line 15" \
+    trailing.pem
+case_ "oversized by default" 3 \
+    "large.der: larger than the limit of 1048576 octets" large.der
+case_ "oversized with a limit" 3 \
+    "gateway.der: larger than the limit of 100 octets" \
+    --max-input-size 100 gateway.der
+case_ "oversized standard input" 3 \
+    "standard input: larger than the limit of 1048576 octets" - <large.der
+case_ "encrypted PKCS#8 key" 3 \
+    "is encrypted, which is not supported: decrypt it first with 'openssl pkey" \
+    --key "$data/sensor1-encrypted-pkcs8.pem"
+case_ "encrypted traditional key" 3 "is encrypted, which is not supported" \
+    --key "$data/sensor1-encrypted-traditional.pem"
+case_ "selector 0 for a public key" 3 \
+    "selector 0 (Cert) needs a certificate, but the file holds a bare public key: use selector 1 (SPKI)" \
+    -p 3:0:1 --pubkey "$data/camera-spki.pem"
+case_ "selector 0 for a private key" 3 \
+    "selector 0 (Cert) needs a certificate, but the file holds a private key" \
+    -s 0 --key "$devices/camera.key"
+case_ "usage 2 on a non-CA" 3 \
+    "usage 2 needs a CA certificate, but certificate 0 (CN=sensor1._device.example.com,O=Example Devices Ltd) is not a CA" \
+    -p 2:0:1 "$devices/sensor1.pem"
+case_ "certificate option on a key" 3 \
+    "expected a certificate but found a private key" \
+    --cert "$devices/sensor1.key"
+case_ "invalid -p" 2 "invalid -p value '3:1'" -p 3:1 "$devices/sensor1.pem"
+case_ "unassigned usage" 2 "are not all assigned" -p 7:1:1 \
+    "$devices/sensor1.pem"
+case_ "invalid owner" 2 "invalid --owner" --owner 'bad..name' \
+    "$devices/sensor1.pem"
+case_ "nsupdate without owner" 2 "--nsupdate writes whole records and needs an owner name" \
+    --nsupdate "$devices/sensor1.pem"
+case_ "no input" 2 "no credential given" -p 3:1:1
+case_ "missing batch file" 3 "no-batch.txt: cannot open the batch file" \
+    --batch no-batch.txt
+
+# A failed input is reported and the run goes on with the next one.
+checks=$((checks + 1))
+status=0
+"$dance" tlsa empty.pem "$devices/sensor1.pem" >out 2>err || status=$?
+[ "$status" = 3 ] || fail "streaming" "exit code $status, expected 3"
+[ "$(cat out)" = "3 1 1 8a983d688a660cd01d5acdf01766e237396682735c00354f3be9caf44e60b9a1" ] ||
+    fail "streaming" "standard output: $(cat out)"
+grep -qF "1 of 2 input(s) failed" err || fail "streaming" "stderr: $(cat err)"
+
+checks=$((checks + 1))
+status=0
+"$dance" tlsa --json garbage.pem "$devices/sensor1.pem" >out 2>err ||
+    status=$?
+[ "$status" = 3 ] || fail "JSON streaming" "exit code $status, expected 3"
+python3 - out <<'EOF' || fail "JSON streaming" "$(cat out)"
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1])]
+assert len(lines) == 2, lines
+assert lines[0]["ok"] is False
+assert lines[0]["error"]["category"] == "input"
+assert "not a certificate or key" in lines[0]["error"]["message"]
+assert lines[1]["ok"] is True
+assert lines[1]["records"][0]["data"].startswith("8a983d68")
+EOF
+
+# A batch line with an invalid owner fails alone.
+checks=$((checks + 1))
+printf '%s bad..owner\n%s sensor1.example\n' "$devices/gateway.pem" \
+    "$devices/sensor1.pem" >fleet.txt
+status=0
+"$dance" tlsa --batch fleet.txt >out 2>err || status=$?
+[ "$status" = 3 ] || fail "batch owner" "exit code $status, expected 3"
+grep -qF "fleet.txt:1: invalid owner name" err ||
+    fail "batch owner" "stderr: $(cat err)"
+[ "$(wc -l <out)" = 1 ] || fail "batch owner" "standard output: $(cat out)"
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ]

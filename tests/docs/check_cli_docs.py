@@ -157,8 +157,11 @@ def check_man(cli_path, page, roff):
         if line:
             fail(f"{roff}: groff warning: {line}")
 
-    for heading in ("NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS",
-                    "EXIT STATUS", "SEE ALSO"):
+    headings = ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS",
+                "EXIT STATUS", "SEE ALSO"]
+    if page != "dance":
+        headings.append("EXAMPLES")
+    for heading in headings:
         if not section(text, heading).strip():
             fail(f"{roff}: section {heading} is missing or empty")
 

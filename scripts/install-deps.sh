@@ -8,6 +8,8 @@ packages=(
     g++ meson ninja-build pkg-config cmake
     libgnutls28-dev libgetdns-dev libssl-dev
     libcli11-dev nlohmann-json3-dev doctest-dev
+    # Knot DNS's zone scanner and libdnssec, for dance zone-check
+    libknot-dev
     # test peers and the loopback DNSSEC test bed
     gnutls-bin openssl nsd unbound ldnsutils bind9-dnsutils getdns-utils
     knot-dnsutils iproute2 python3
@@ -17,6 +19,8 @@ packages=(
     scdoc bash-completion groff-base zsh fish
     # benchmarks
     hyperfine valgrind
+    # kzonecheck, the peer of bench/zone.sh (its service is never started)
+    knot time
 )
 
 missing=()

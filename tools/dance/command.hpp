@@ -21,5 +21,6 @@ const std::vector<SubcommandFactory>& subcommand_factories();
 Subcommand add_owner_command(CLI::App& parent);
 Subcommand add_tlsa_command(CLI::App& parent);
 Subcommand add_probe_command(CLI::App& parent);
+Subcommand add_zone_check_command(CLI::App& parent);
 
 } // namespace dance::cli

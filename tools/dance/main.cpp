@@ -23,6 +23,7 @@ const std::vector<SubcommandFactory>& subcommand_factories() {
         add_owner_command,
         add_tlsa_command,
         add_probe_command,
+        add_zone_check_command,
     };
     return factories;
 }

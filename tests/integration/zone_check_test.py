@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""dance zone-check end to end: zones signed at test time with ldns-signzone,
+certificates made with openssl, output formats parsed back, exit codes.
+
+Each check prints "ok NAME" or "FAIL NAME: detail"; the script exits 1 when
+any check failed. Needs ldns-keygen, ldns-signzone and openssl.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ElementTree
+
+DANCE = os.environ.get("DANCE_BIN", "build/tools/dance")
+NOW = "2026-12-01"
+FAILED = []
+
+
+def check(name, condition, detail=""):
+    if condition:
+        print("ok", name)
+    else:
+        print("FAIL", name + ":", detail)
+        FAILED.append(name)
+
+
+def run(*args, cwd=None, stdin=None):
+    result = subprocess.run([DANCE, "zone-check", *args], cwd=cwd,
+                            input=stdin, capture_output=True, text=True)
+    return result.returncode, result.stdout, result.stderr
+
+
+def findings(stdout):
+    return [line for line in stdout.splitlines() if line]
+
+
+def line_of(path, pattern):
+    with open(path) as zone:
+        for number, text in enumerate(zone, 1):
+            if re.search(pattern, text):
+                return number
+    raise AssertionError(f"{pattern} not in {path}")
+
+
+HEX_A = "a" * 64
+HEX_B = "b" * 64
+ZONE = f"""$ORIGIN example.
+$TTL 300
+@ IN SOA ns1 hostmaster 1 7200 900 1209600 300
+@ IN NS ns1
+ns1 IN A 192.0.2.1
+good._device IN TLSA 3 1 1 {HEX_A}
+broken._device IN TLSA 3 1 1 {HEX_B}
+"""
+
+
+def sign(workdir, name, algorithm, inception, expiration):
+    zone = os.path.join(workdir, name + ".zone")
+    with open(zone, "w") as out:
+        out.write(ZONE)
+    keys = []
+    for flags in (["-k"], []):
+        keys.append(subprocess.run(
+            ["ldns-keygen", "-a", algorithm, *flags, "example."], cwd=workdir,
+            capture_output=True, text=True, check=True).stdout.strip())
+    signed = os.path.join(workdir, name + ".signed")
+    subprocess.run(["ldns-signzone", "-i", inception, "-e", expiration,
+                    "-f", signed, zone, *keys], cwd=workdir, check=True)
+    for key in keys:
+        for suffix in (".key", ".private", ".ds"):
+            path = os.path.join(workdir, key + suffix)
+            if os.path.exists(path):
+                os.remove(path)
+    return signed
+
+
+def rewrite(source, target, old, new):
+    with open(source) as zone:
+        text = zone.read()
+    with open(target, "w") as out:
+        out.write(text.replace(old, new))
+    return target
+
+
+def test_signed_zones(workdir):
+    good = sign(workdir, "good", "ECDSAP256SHA256", "20261101000000",
+                "20270131000000")
+    status, out, err = run("--now", NOW, good)
+    check("signed zone verifies clean", status == 0 and out == "",
+          f"status {status} out {out!r} err {err!r}")
+
+    rsa = sign(workdir, "rsa", "RSASHA256", "20261101000000",
+               "20270131000000")
+    status, out, _ = run("--now", NOW, rsa)
+    check("RSASHA256 signatures verify", status == 0 and out == "", out)
+
+    expiring = sign(workdir, "expiring", "ECDSAP256SHA256", "20261101000000",
+                    "20261204000000")
+    status, out, _ = run("--now", NOW, expiring)
+    lines = [line_of(expiring, r"^broken\._device.*RRSIG\s+TLSA"),
+             line_of(expiring, r"^good\._device.*RRSIG\s+TLSA")]
+    expected = [
+        f"{expiring}:{line}: warning: [dnssec-signature-expiring] RRSIG "
+        "expires at 2026-12-04T00:00:00Z, within 7 days: re-sign the zone "
+        "before then" for line in lines]
+    check("expiring signatures warn", findings(out) == expected,
+          f"{findings(out)} != {expected}")
+    check("warnings pass the default threshold", status == 0, status)
+
+    status, out, _ = run("--now", "2026-12-05", expiring)
+    expected = [
+        f"{expiring}:{line}: error: [dnssec-signature-expired] RRSIG "
+        "expired at 2026-12-04T00:00:00Z; validators reject the RRset until "
+        "it is re-signed" for line in lines]
+    check("expired signatures fail", findings(out) == expected and
+          status == 1, f"{status} {findings(out)}")
+
+    broken = rewrite(good, os.path.join(workdir, "broken.signed"),
+                     HEX_B, "c" * 64)
+    status, out, _ = run("--now", NOW, broken)
+    line = line_of(broken, r"^broken\._device.*RRSIG\s+TLSA")
+    got = findings(out)
+    check("RDATA changed after signing is caught",
+          len(got) == 1 and got[0].startswith(
+              f"{broken}:{line}: error: [dnssec-signature-invalid] RRSIG "
+              "(key tag ") and got[0].endswith(
+              "does not verify over the TLSA RRset: the records changed "
+              "after signing, or the signature is corrupt; re-sign the "
+              "zone") and status == 1, f"{status} {got}")
+
+    unsigned_owner = os.path.join(workdir, "added.signed")
+    shutil.copy(good, unsigned_owner)
+    with open(unsigned_owner, "a") as out_file:
+        out_file.write(f"late._device.example. 300 IN TLSA 3 1 1 {HEX_A}\n")
+    status, out, _ = run("--now", NOW, unsigned_owner)
+    line = line_of(unsigned_owner, r"^late\._device")
+    check("TLSA added after signing has no RRSIG",
+          findings(out) == [
+              f"{unsigned_owner}:{line}: error: [dnssec-rrsig-missing] TLSA "
+              "RRset at late._device.example. has no RRSIG in a signed zone: "
+              "re-sign the zone after adding the records"], out)
+
+    with open(good) as zone:
+        keyless = [text for text in zone if "\tDNSKEY\t" not in text]
+    no_keys = os.path.join(workdir, "nokeys.signed")
+    with open(no_keys, "w") as out_file:
+        out_file.writelines(keyless)
+    status, out, _ = run("--now", NOW, no_keys)
+    got = findings(out)
+    check("RRSIG without a zone DNSKEY",
+          len(got) == 2 and all("[dnssec-dnskey-missing]" in g for g in got),
+          got)
+
+
+def test_formats(workdir):
+    zone = os.path.join(os.environ.get("DANCE_SOURCE_ROOT", "."),
+                        "tests/data/zones/rdata.zone")
+    status, out, _ = run("--now", NOW, "--format", "sarif", zone)
+    sarif = json.loads(out)
+    results = sarif["runs"][0]["results"]
+    check("SARIF parses as 2.1.0", sarif["version"] == "2.1.0" and
+          len(results) == 9, len(results))
+    first = results[1]["locations"][0]["physicalLocation"]
+    check("SARIF result has file and line",
+          first["artifactLocation"]["uri"].endswith("rdata.zone") and
+          first["region"]["startLine"] == 3, first)
+
+    status, out, _ = run("--now", NOW, "--format", "junit", "--fail-on",
+                         "warning", zone)
+    root = ElementTree.fromstring(out)
+    suite = root.find("testsuite")
+    failures = {case.get("name") for case in suite.iter("testcase")
+                if case.find("failure") is not None}
+    check("JUnit parses with failing checks",
+          failures == {"tlsa-digest-length", "tlsa-full-unparseable",
+                       "tlsa-unknown-parameter", "tlsa-rdata-syntax"} and
+          suite.get("failures") == "4", failures)
+
+    status, out, _ = run("--now", NOW, "--format", "github", zone)
+    lines = findings(out)
+    check("GitHub annotations", lines[1].startswith(
+        "::error file=") and ",line=3,title=tlsa-digest-length::" in lines[1],
+        lines[1])
+
+    status, out, _ = run("--now", NOW, "--format", "json", zone)
+    report = json.loads(out)
+    check("JSON counts", report["counts"] == {
+        "error": 7, "warning": 1, "notice": 1} and report["failed"], report)
+
+
+def test_exit_codes(workdir):
+    source = os.environ.get("DANCE_SOURCE_ROOT", ".")
+    clean = os.path.join(source, "tests/data/zones/clean.zone")
+    status, _, _ = run("--now", NOW, clean)
+    check("notices pass by default", status == 0, status)
+    status, _, _ = run("--now", NOW, "--fail-on", "notice", clean)
+    check("--fail-on notice fails on the unsigned notice", status == 1,
+          status)
+    status, _, err = run("--now", NOW, "--fail-on", "sometimes", clean)
+    check("invalid --fail-on is a usage error", status == 2, err)
+    status, _, err = run("--now", "yesterday", clean)
+    check("invalid --now is a usage error", status == 2 and
+          "invalid --now 'yesterday'" in err, err)
+    status, _, err = run(os.path.join(workdir, "absent.zone"))
+    check("missing zone file exits 3", status == 3 and
+          "cannot read zone file" in err, err)
+    status, _, _ = run(os.path.join(source, "tests/data/zones/syntax.zone"))
+    check("zone-syntax exits 3", status == 3, status)
+    status, out, _ = run("--now", NOW, "--suppress", "dnssec-unsigned", "-",
+                         stdin=f"$ORIGIN example.\nd._device 300 IN TLSA 3 1 "
+                               f"1 {HEX_A}\nd._device 300 IN TLSA 3 1 1 "
+                               f"{HEX_A}\n")
+    check("standard input is read", status == 0 and findings(out) == [
+        "<stdin>:3: warning: [duplicate-record] TLSA 3 1 1 record repeats "
+        "the one at <stdin>:2; servers keep one copy, so remove it"], out)
+    config = os.path.join(workdir, "policy.json")
+    with open(config, "w") as out_file:
+        json.dump({"suppress": ["dnssec-unsigned", "duplicate-record"]},
+                  out_file)
+    status, out, _ = run("--config", config, "-",
+                         stdin=f"$ORIGIN example.\nd._device 300 IN TLSA 3 1 "
+                               f"1 {HEX_A}\nd._device 300 IN TLSA 3 1 1 "
+                               f"{HEX_A}\n")
+    check("--config suppresses", status == 0 and out == "", out)
+
+
+def make_key(workdir, name, days, san):
+    key = os.path.join(workdir, name + ".key")
+    cert = os.path.join(workdir, name + ".pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", str(days), "-subj",
+                    "/CN=" + name, "-addext", "subjectAltName=DNS:" + san],
+                   check=True, capture_output=True)
+    spki = subprocess.run(
+        f"openssl x509 -in {cert} -pubkey -noout | "
+        "openssl pkey -pubin -outform DER | sha256sum",
+        shell=True, check=True, capture_output=True, text=True).stdout
+    os.remove(key)
+    return cert, spki.split()[0]
+
+
+def test_credentials(workdir):
+    certs = os.path.join(workdir, "certs")
+    os.makedirs(os.path.join(certs, "next"))
+    cert1, spki1 = make_key(certs, "device1", 365, "device1.example")
+    cert2, spki2 = make_key(certs, "sensor2", 10, "sensor2.example")
+    cert3, _ = make_key(os.path.join(certs, "next"), "sensor2-next", 365,
+                        "sensor2.example")
+    map_file = os.path.join(workdir, "owners.txt")
+    with open(map_file, "w") as out_file:
+        out_file.write("# file owner [next]\n"
+                       "sensor2.pem sensor2._device.example.\n"
+                       "next/sensor2-next.pem sensor2._device.example. next\n")
+    zone = os.path.join(workdir, "fleet.zone")
+    with open(zone, "w") as out_file:
+        out_file.write(
+            "$ORIGIN example.\n$TTL 300\n"
+            f"device1 IN TLSA 3 1 1 {spki1}\n"
+            f"device1 IN TLSA 3 1 1 {HEX_A}\n"
+            f"sensor2._device IN TLSA 3 1 1 {spki2}\n")
+    status, out, err = run("--suppress", "dnssec-unsigned", "--certs", certs,
+                           "--map", map_file, zone)
+    got = findings(out)
+    expected_checks = ["stale-record", "rollover-readiness",
+                       "certificate-expiry"]
+    check("credential checks find stale, expiring and unpublished next key",
+          [re.search(r"\[([a-z-]+)\]", g).group(1) for g in got] ==
+          expected_checks and status == 1, got)
+    check("stale record points at its line",
+          got and got[0].startswith(f"{zone}:4: warning: [stale-record]"),
+          got)
+    check("unpublished next key names the file", len(got) == 3 and
+          got[1].startswith(f"{certs}/next/sensor2-next.pem: error: "
+                            "[rollover-readiness] next key"), got)
+
+
+def main():
+    workdir = tempfile.mkdtemp(prefix="dance-zone-check-")
+    try:
+        test_signed_zones(workdir)
+        test_formats(workdir)
+        test_exit_codes(workdir)
+        test_credentials(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"{len(FAILED)} failed")
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

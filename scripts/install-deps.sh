@@ -19,8 +19,8 @@ packages=(
     scdoc bash-completion groff-base zsh fish
     # benchmarks
     hyperfine valgrind
-    # kzonecheck, the peer of bench/zone.sh (its service is never started)
-    knot time
+    # kzonecheck, the peer of bench/zone.sh
+    knot-dnssecutils time
 )
 
 missing=()

@@ -24,7 +24,7 @@ struct ScannerDeleter {
 
 using ScannerPtr = std::unique_ptr<zs_scanner_t, ScannerDeleter>;
 
-// The scanner context holds three 64 KiB buffers, so it lives on the heap.
+// The scanner context contains three 64 KiB buffers, so it lives on the heap.
 ScannerPtr make_scanner(const std::string& origin, std::uint16_t rclass,
                         std::uint32_t ttl) {
     ScannerPtr scanner(new zs_scanner_t{});
@@ -35,8 +35,8 @@ ScannerPtr make_scanner(const std::string& origin, std::uint16_t rclass,
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-// Where the scanner's input is, so positions from before a call can be
-// compared with positions after it. At the end of its input the scanner
+// The bounds of the scanner's input, so positions from before a call can
+// be compared with positions after it. At the end of its input the scanner
 // swaps in a one-byte buffer and unmaps the file, so a saved position is
 // only used while the input is still the one it points into.
 struct InputWindow {

@@ -1,8 +1,8 @@
 // Checks of TLSA data in zone files before they are published.
 //
-// ZoneChecker is a ZoneVisitor: it judges each TLSA record as it streams
-// past and keeps only what the cross-record checks need (TLSA records,
-// the RRSIGs that cover them, and DNSKEYs), grouped by owner name, so its
+// ZoneChecker is a ZoneVisitor that judges each TLSA record as it streams
+// past. It keeps only what the cross-record checks need (TLSA records, the
+// RRSIGs that cover them, and DNSKEYs), grouped by owner name, so its
 // memory grows with the TLSA records rather than with the zone.
 #pragma once
 
@@ -79,8 +79,8 @@ public:
     void add_file(const std::string& file);
 
     // Runs the checks that need the whole zone and returns every finding
-    // not suppressed by the policy, ordered by file (in reading order),
-    // then line, then check ID.
+    // not suppressed by the policy, ordered by file (in reading order) and
+    // line. Findings on one line keep the order the checks ran in.
     std::vector<Diagnostic> finish();
 
     const ZoneCheckStats& stats() const { return stats_; }

@@ -3,7 +3,7 @@
 // certificates near expiry, and the next key of a rollover in place.
 //
 // Matching is the DANE matcher's (match_tlsa), run as if the zone were
-// already served and validated, so a rule fixed there holds here too.
+// already served and validated, so a rule fixed there applies here too.
 #include <map>
 #include <set>
 

@@ -251,8 +251,8 @@ void SignatureChecks::check_rrset(const OwnerGroup& owner) {
     if (owner.signatures.empty()) {
         const TlsaEntry& first = owner.records.front();
         // draft-ietf-dance-client-auth: a server accepts only a
-        // DNSSEC-signed TLSA RRset, so an unsigned one authenticates
-        // nobody.
+        // DNSSEC-signed TLSA RRset, so an unsigned one authenticates no
+        // client.
         checker_.add({"dnssec-rrsig-missing", Severity::error,
                       checker_.file_name(first.file), first.line, owner.text,
                       "TLSA RRset at " + owner.text +

@@ -25,8 +25,8 @@ bool is_private_use(const TlsaRecord& record) {
            record.matching_type == private_use;
 }
 
-// Which check an unusable record fails, given that tlsa_unusable_reason()
-// found a reason.
+// Returns the check ID of an unusable record, given that
+// tlsa_unusable_reason() found a reason.
 std::string unusable_check(const TlsaRecord& record) {
     if (!is_assigned(record))
         return "tlsa-unknown-parameter";
@@ -254,7 +254,7 @@ void check_duplicates(ZoneChecker& checker, const OwnerGroup& owner) {
         if (inserted)
             continue;
         const TlsaEntry& first = *found->second;
-        // RFC 2181 section 5: an RRset holds each RR once, so servers
+        // RFC 2181 section 5: an RRset contains each RR once, so servers
         // drop the copy.
         checker.add(at(checker, owner, entry, "duplicate-record",
                        Severity::warning,

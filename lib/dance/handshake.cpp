@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -488,6 +489,10 @@ void await_verdict(SSL* ssl, int fd, Clock::time_point deadline,
 }
 
 } // namespace
+
+std::string tls_library_version() {
+    return OpenSSL_version(OPENSSL_VERSION);
+}
 
 std::string tls_alert_name(std::uint8_t alert) {
     switch (alert) {

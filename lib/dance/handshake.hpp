@@ -29,6 +29,9 @@ namespace dance {
 
 using Clock = std::chrono::steady_clock;
 
+// The OpenSSL version in use at run time: "OpenSSL 3.0.22 25 Aug 2026".
+std::string tls_library_version();
+
 // Name of a TLS alert description (RFC 8446 section 6): "handshake_failure".
 // "alert_N" for values this table does not know.
 std::string tls_alert_name(std::uint8_t alert);

@@ -22,5 +22,6 @@ Subcommand add_owner_command(CLI::App& parent);
 Subcommand add_tlsa_command(CLI::App& parent);
 Subcommand add_probe_command(CLI::App& parent);
 Subcommand add_zone_check_command(CLI::App& parent);
+Subcommand add_serve_command(CLI::App& parent);
 
 } // namespace dance::cli

@@ -24,6 +24,7 @@ const std::vector<SubcommandFactory>& subcommand_factories() {
         add_tlsa_command,
         add_probe_command,
         add_zone_check_command,
+        add_serve_command,
     };
     return factories;
 }

@@ -163,6 +163,56 @@ def test_signed_zones(workdir):
           got)
 
 
+def key_tag(rdata):
+    """RFC 4034 appendix B."""
+    total = 0
+    for index, octet in enumerate(rdata):
+        total += octet if index & 1 else octet << 8
+    total += (total >> 16) & 0xFFFF
+    return total & 0xFFFF
+
+
+def with_private_algorithm(signed, target):
+    """Moves the zone-signing key and its TLSA signatures to algorithm 253
+    (PRIVATEDNS), which no verifier supports, fixing up the key tags."""
+    import base64
+    import struct
+    with open(signed) as zone:
+        lines = zone.read().splitlines()
+    old_tag = new_tag = None
+    for number, text in enumerate(lines):
+        fields = text.split()
+        if fields[3] == "DNSKEY" and fields[4] == "256":
+            key = base64.b64decode(fields[7])
+            old_tag = key_tag(struct.pack("!HBB", 256, 3, 13) + key)
+            new_tag = key_tag(struct.pack("!HBB", 256, 3, 253) + key)
+            lines[number] = "\t".join(fields[:4] + ["256", "3", "253",
+                                                     fields[7]])
+    for number, text in enumerate(lines):
+        fields = text.split()
+        if fields[3] == "RRSIG" and fields[4] == "TLSA" and \
+                fields[10] == str(old_tag):
+            fields[5] = "253"
+            fields[10] = str(new_tag)
+            lines[number] = "\t".join(fields)
+    with open(target, "w") as out:
+        out.write("\n".join(lines) + "\n")
+    return target
+
+
+def test_unsupported_algorithm(workdir):
+    good = sign(workdir, "private", "ECDSAP256SHA256", "20261101000000",
+                "20270131000000")
+    private = with_private_algorithm(
+        good, os.path.join(workdir, "private-alg.signed"))
+    status, out, _ = run_signed(private)
+    got = findings(out)
+    check("unsupported algorithm is a warning, not a failure",
+          len(got) == 3 and status == 0 and
+          all("[dnssec-algorithm-unsupported] RRSIG (key tag" in g and
+              "algorithm 253" in g for g in got), got)
+
+
 def test_formats(workdir):
     zone = os.path.join(os.environ.get("DANCE_SOURCE_ROOT", "."),
                         "tests/data/zones/rdata.zone")
@@ -286,13 +336,55 @@ def test_credentials(workdir):
                             "[rollover-readiness] next key"), got)
 
 
+def test_credential_gaps(workdir):
+    certs = os.path.join(workdir, "gaps")
+    os.makedirs(certs)
+    cert1, spki1 = make_key(certs, "alpha", 365, "alpha.example")
+    make_key(certs, "beta", 365, "beta.example")
+    cert3, spki3 = make_key(certs, "gamma", 5, "gamma.example")
+    make_key(certs, "delta", 365, "delta.example")
+    subprocess.run(["openssl", "x509", "-in", os.path.join(certs, "delta.pem"),
+                    "-pubkey", "-noout", "-out",
+                    os.path.join(certs, "bare.pub")], check=True)
+    os.remove(os.path.join(certs, "delta.pem"))
+    zone = os.path.join(workdir, "gaps.zone")
+    with open(zone, "w") as out_file:
+        out_file.write(
+            "$ORIGIN example.\n$TTL 300\n"
+            f"alpha IN TLSA 3 1 1 {spki1}\n"
+            f"alpha IN TLSA 3 1 1 {HEX_A}\n"
+            f"alpha IN TLSA 3 1 2 {'d' * 128}\n"
+            f"gamma IN TLSA 3 1 1 {spki3}\n")
+    status, out, err = run("--suppress", "dnssec-unsigned", "--suppress",
+                           "stale-record", "--certs", certs, zone)
+    got = findings(out)
+    expected = [
+        (zone + ":3", "digest-agility"),
+        (os.path.join(certs, "alpha.pem"), "credential-digest-missing"),
+        (os.path.join(certs, "bare.pub"), "credential-no-owner"),
+        (os.path.join(certs, "beta.pem"), "credential-unpublished"),
+        (os.path.join(certs, "gamma.pem"), "certificate-expiry"),
+        (os.path.join(certs, "gamma.pem"), "rollover-readiness"),
+    ]
+    parsed = [(g.split(": ")[0], re.search(r"\[([a-z-]+)\]", g).group(1))
+              for g in got]
+    check("credential gaps: digest, no owner, unpublished, expiry, rollover",
+          parsed == expected and status == 1, got)
+    check("unpublished credential says why", any(
+        g.startswith(os.path.join(certs, "beta.pem") +
+                     ": error: [credential-unpublished]") and
+        "there is no TLSA record at beta.example." in g for g in got), got)
+
+
 def main():
     workdir = tempfile.mkdtemp(prefix="dance-zone-check-")
     try:
         test_signed_zones(workdir)
+        test_unsupported_algorithm(workdir)
         test_formats(workdir)
         test_exit_codes(workdir)
         test_credentials(workdir)
+        test_credential_gaps(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"{len(FAILED)} failed")

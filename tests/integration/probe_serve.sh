@@ -88,6 +88,20 @@ probe cached "$port_strict" 0 "${client[@]}" \
 expect_log cached-log "$work/strict.log" \
     "client_name=_smtp-client.device1.$zone verdict=authenticated reason=secure-match .* cached=yes"
 
+# --- the server checked against its own TLSA records -------------------
+
+dane_check=(--dane-check-server --sni "server.$zone"
+    --resolver "$DANCE_RESOLVER_UPSTREAM" --trust-anchor "$DANCE_TA_ROOT_DS")
+probe server-dane "$port_strict" 0 "${client[@]}" \
+    --name "_smtp-client.device1.$zone" "${dane_check[@]}" --tlsa-port 443
+expect_text server-dane "$work/server-dane.out" \
+    "server DANE check at _443._tcp.server.$zone.: authenticated (secure-match"
+
+probe server-dane-missing "$port_strict" 1 "${client[@]}" \
+    --name "_smtp-client.device1.$zone" "${dane_check[@]}" --tlsa-port 444
+expect_text server-dane-missing "$work/server-dane-missing.out" \
+    "server DANE check at _444._tcp.server.$zone.: not authenticated (nxdomain"
+
 # --- JSON report: the bytes of the extension that was sent ------------
 
 "$DANCE_BIN" probe "127.0.0.1:$port_strict" --json "${client[@]}" \

@@ -3,20 +3,25 @@
 #include "command.hpp"
 #include "dance/clientid.hpp"
 #include "dance/handshake.hpp"
+#include "dance/match.hpp"
 #include "dance/name.hpp"
 #include "dance/net.hpp"
+#include "dance/owner.hpp"
+#include "dance/resolve.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace dance::cli {
 
@@ -37,6 +42,12 @@ struct ProbeOptions {
     std::string codepoint;
     bool no_clientid = false;
     bool json = false;
+
+    bool dane_check_server = false;
+    unsigned tlsa_port = 0; // 0: the port connected to
+    std::vector<std::string> resolvers;
+    std::string trust_anchor;
+    bool tcp = false;
 };
 
 struct ProbePlan {
@@ -45,6 +56,20 @@ struct ProbePlan {
     std::string greeting_name; // SMTP EHLO name or XMPP stream domain
     ClientConfig client;
     std::chrono::milliseconds timeout{10000};
+
+    // Set with --dane-check-server: the TLSA owner name of the server,
+    // the reference name its certificate is checked against, and how to
+    // look it up.
+    std::optional<Name> server_tlsa_owner;
+    std::optional<Name> server_name;
+    ResolverConfig resolver;
+};
+
+// The DANE check of the server against its own TLSA records.
+struct ServerDaneCheck {
+    std::optional<Error> error; // the lookup could not be made
+    TlsaLookup lookup;
+    MatchVerdict verdict;
 };
 
 struct ProbeRun {
@@ -52,6 +77,7 @@ struct ProbeRun {
     std::chrono::microseconds connect_time{0};
     std::optional<Error> connect_error;
     ClientReport report;
+    std::optional<ServerDaneCheck> server_dane;
 };
 
 std::chrono::milliseconds to_milliseconds(double seconds) {
@@ -112,6 +138,60 @@ Result<std::optional<std::string>> client_name_of(const ProbeOptions& o) {
     return std::optional<std::string>();
 }
 
+// RFC 6698 section 3: the server's records sit at _PORT._tcp.HOST, and
+// HOST (or the SNI name) is the reference name for usages 0 to 2.
+Status plan_dane_check(const ProbeOptions& o, ProbePlan& plan) {
+    const std::string host = o.sni.empty() ? plan.endpoint.host : o.sni;
+    auto name = Name::parse(host);
+    if (!name.ok() || host.find(':') != std::string::npos ||
+        host.find_first_not_of("0123456789.") == std::string::npos)
+        return make_error(ErrorCategory::usage,
+                          "--dane-check-server needs a host name, not '" +
+                              host + "': give the name with --sni");
+    if (o.tlsa_port > 65535)
+        return make_error(ErrorCategory::usage,
+                          "invalid --tlsa-port: give a port from 1 to 65535");
+    const auto port = o.tlsa_port != 0
+                          ? static_cast<std::uint16_t>(o.tlsa_port)
+                          : plan.endpoint.port;
+    auto owner = server_owner(port, "tcp", *name);
+    if (!owner.ok())
+        return owner.error();
+
+    plan.server_name = *name;
+    plan.server_tlsa_owner = *owner;
+    plan.resolver.upstreams = o.resolvers;
+    plan.resolver.trust_anchor_file = o.trust_anchor;
+    plan.resolver.timeout = plan.timeout;
+    plan.resolver.tcp = o.tcp;
+    return Ok{};
+}
+
+ServerDaneCheck check_server_dane(const ProbePlan& plan,
+                                  const ClientReport& report) {
+    ServerDaneCheck check;
+    auto resolver = Resolver::create(plan.resolver);
+    if (!resolver.ok()) {
+        check.error = resolver.error();
+        return check;
+    }
+    auto lookup = resolver->lookup_tlsa(*plan.server_tlsa_owner);
+    if (!lookup.ok()) {
+        check.error = lookup.error();
+        return check;
+    }
+    check.lookup = std::move(*lookup);
+
+    PresentedCredential presented;
+    for (const CertificateSummary& certificate : report.server_chain)
+        presented.chain.push_back(certificate.der);
+    MatchOptions options;
+    options.now = static_cast<std::int64_t>(std::time(nullptr));
+    check.verdict =
+        match_tlsa(check.lookup, presented, *plan.server_name, options);
+    return check;
+}
+
 Result<ProbePlan> make_plan(const ProbeOptions& o) {
     ProbePlan plan;
     if (!o.starttls.empty()) {
@@ -155,6 +235,11 @@ Result<ProbePlan> make_plan(const ProbeOptions& o) {
         plan.client.codepoint = *codepoint;
     }
     plan.client.server_name = o.sni;
+
+    if (o.dane_check_server) {
+        if (Status planned = plan_dane_check(o, plan); !planned.ok())
+            return planned.error();
+    }
     return plan;
 }
 
@@ -181,6 +266,9 @@ ProbeRun run_probe(const ProbePlan& plan, TlsClient& client) {
     }
     run.report = client.handshake(*fd, deadline);
     ::close(*fd);
+
+    if (plan.server_tlsa_owner && !run.report.server_chain.empty())
+        run.server_dane = check_server_dane(plan, run.report);
     return run;
 }
 
@@ -244,9 +332,16 @@ std::string outcome_code(const ProbeRun& run) {
                                              : "accepted-without-dance";
 }
 
+bool server_dane_failed(const ProbeRun& run) {
+    return run.server_dane &&
+           (run.server_dane->error || !run.server_dane->verdict.authenticated);
+}
+
 int exit_code_of(const ProbeRun& run) {
     if (run.connect_error)
         return exit_code_for(run.connect_error->category);
+    if (run.report.outcome != ClientOutcome::failed && server_dane_failed(run))
+        return exit_negative;
     switch (run.report.outcome) {
     case ClientOutcome::failed:
         return exit_temporary;
@@ -285,6 +380,22 @@ nlohmann::json request_to_json(const CertificateRequestInfo& request) {
             : nlohmann::json(nullptr);
     out["signature_algorithms"] = request.signature_algorithms;
     out["ca_names"] = request.ca_names;
+    return out;
+}
+
+nlohmann::json server_dane_to_json(const ProbeRun& run) {
+    const ServerDaneCheck& check = *run.server_dane;
+    nlohmann::json out;
+    out["owner"] = run.plan.server_tlsa_owner->to_string();
+    if (check.error) {
+        out["error"] = check.error->message;
+        return out;
+    }
+    out["lookup"] = lookup_status_name(check.lookup.status);
+    out["dnssec"] = dnssec_status_name(check.lookup.dnssec);
+    out["authenticated"] = check.verdict.authenticated;
+    out["reason"] = match_reason_code(check.verdict.reason);
+    out["detail"] = check.verdict.detail;
     return out;
 }
 
@@ -329,6 +440,8 @@ nlohmann::json run_to_json(const ProbeRun& run) {
         out["alert"] = nullptr;
     }
     out["application_data"] = report.application_data;
+    out["server_dane"] = run.server_dane ? server_dane_to_json(run)
+                                         : nlohmann::json(nullptr);
     out["detail"] = report.outcome == ClientOutcome::accepted
                         ? accepted_detail(report)
                         : report.detail;
@@ -358,6 +471,21 @@ void print_request(std::ostream& out, const ClientReport& report) {
     out << "  CA names:" << (request.ca_names.empty() ? " none" : "") << '\n';
     for (const std::string& ca : request.ca_names)
         out << "    " << ca << '\n';
+}
+
+void print_server_dane(std::ostream& out, const ProbeRun& run) {
+    const ServerDaneCheck& check = *run.server_dane;
+    out << "server DANE check at " << run.plan.server_tlsa_owner->to_string()
+        << ": ";
+    if (check.error) {
+        out << "failed: " << check.error->message << '\n';
+        return;
+    }
+    out << (check.verdict.authenticated ? "authenticated" : "not authenticated")
+        << " (" << match_reason_code(check.verdict.reason) << ", "
+        << lookup_status_name(check.lookup.status) << ", DNSSEC "
+        << dnssec_status_name(check.lookup.dnssec) << "): "
+        << check.verdict.detail << '\n';
 }
 
 void print_run(std::ostream& out, const ProbeRun& run) {
@@ -391,6 +519,9 @@ void print_run(std::ostream& out, const ProbeRun& run) {
     if (!report.application_data.empty())
         out << "server data: " << report.application_data
             << (report.application_data.ends_with('\n') ? "" : "\n");
+
+    if (run.server_dane)
+        print_server_dane(out, run);
 
     const std::string outcome = outcome_code(run);
     if (report.alert_received)
@@ -430,6 +561,7 @@ const char* probe_footer = R"(Outcome and exit code:
   0  accepted: the server requested dane_clientid and sent no alert
   1  rejected: the server sent a fatal alert (explained in the output)
   5  the server completed the handshake without requesting dane_clientid
+  1  also when --dane-check-server finds the server not authenticated
   4  connection, STARTTLS or handshake failure or timeout
   2  usage error, 3 input error (unreadable certificate or key)
 In TLS 1.3 the client finishes its handshake before the server has
@@ -483,6 +615,20 @@ Subcommand add_probe_command(CLI::App& parent) {
     app->add_flag("--no-clientid", options->no_clientid,
                   "Never send dane_clientid, even when requested");
     app->add_flag("--json", options->json, "Write the report as JSON");
+    app->add_flag("--dane-check-server", options->dane_check_server,
+                  "Also check the server's chain against its own TLSA "
+                  "records at _PORT._tcp.HOST (HOST from --sni or the "
+                  "target)");
+    app->add_option("--tlsa-port", options->tlsa_port,
+                    "Port of the server's TLSA owner name (default: the "
+                    "port connected to)");
+    app->add_option("--resolver", options->resolvers,
+                    "Validating resolver ADDR[:PORT] for --dane-check-server "
+                    "(repeatable; default: /etc/resolv.conf)");
+    app->add_option("--trust-anchor", options->trust_anchor,
+                    "DS or DNSKEY records of the trust anchor (default "
+                    "/usr/share/dns/root.key)");
+    app->add_flag("--tcp", options->tcp, "Query the resolver over TCP only");
 
     return {app, [options] { return run_probe_command(*options); }};
 }

@@ -33,7 +33,9 @@ ScannerPtr make_scanner(const std::string& origin, std::uint16_t rclass,
     return scanner;
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 // The bounds of the scanner's input, so positions from before a call can
 // be compared with positions after it. At the end of its input the scanner
@@ -113,8 +115,7 @@ bool text_names_tlsa(const char* p, const char* end) {
 
 std::string display_path(const char* absolute) {
     std::error_code error;
-    std::filesystem::path shown =
-        std::filesystem::proximate(absolute, error);
+    std::filesystem::path shown = std::filesystem::proximate(absolute, error);
     return error ? std::string(absolute) : shown.string();
 }
 
@@ -123,21 +124,19 @@ public:
     Reader(const ZoneReadOptions& options, ZoneVisitor& visitor)
         : options_(options), visitor_(visitor) {}
 
-    void scan(zs_scanner_t& scanner, const std::string& file,
-              unsigned depth);
+    void scan(zs_scanner_t& scanner, const std::string& file, unsigned depth);
 
 private:
     void report(zs_scanner_t& scanner, const std::string& file,
                 std::uint64_t line, std::string message, bool in_tlsa);
-    void include(zs_scanner_t& parent, const std::string& file,
-                 unsigned depth);
+    void include(zs_scanner_t& parent, const std::string& file, unsigned depth);
 
     const ZoneReadOptions& options_;
     ZoneVisitor& visitor_;
 };
 
-void Reader::report(zs_scanner_t&, const std::string& file,
-                    std::uint64_t line, std::string message, bool in_tlsa) {
+void Reader::report(zs_scanner_t&, const std::string& file, std::uint64_t line,
+                    std::string message, bool in_tlsa) {
     visitor_.on_syntax_error(
         ZoneSyntaxError{file, line, std::move(message), in_tlsa});
 }
@@ -165,8 +164,8 @@ void Reader::include(zs_scanner_t& parent, const std::string& file,
         make_scanner(reinterpret_cast<const char*>(parent.buffer),
                      parent.default_class, parent.default_ttl);
     if (!child) {
-        report(parent, file, parent.line_counter,
-               "invalid $INCLUDE origin", false);
+        report(parent, file, parent.line_counter, "invalid $INCLUDE origin",
+               false);
         return;
     }
     std::string child_file = display_path(path);
@@ -199,13 +198,12 @@ void Reader::scan(zs_scanner_t& scanner, const std::string& file,
     bool at_line_start = true;
 
     for (;;) {
-        if (zs_parse_record(&scanner) != 0 &&
-            scanner.state != ZS_STATE_ERROR)
+        if (zs_parse_record(&scanner) != 0 && scanner.state != ZS_STATE_ERROR)
             return;
 
         const char* current = scanner.input.current;
-        bool positions_valid = scanner.input.start == window.start &&
-                               window.contains(previous);
+        bool positions_valid =
+            scanner.input.start == window.start && window.contains(previous);
         const char* end = window.contains(current) ? current : window.end;
         std::uint64_t line =
             positions_valid
@@ -214,18 +212,22 @@ void Reader::scan(zs_scanner_t& scanner, const std::string& file,
 
         switch (scanner.state) {
         case ZS_STATE_DATA:
-            visitor_.on_record(ZoneRecord{
-                &file, line, {scanner.r_owner, scanner.r_owner_length},
-                scanner.r_type, scanner.r_class, scanner.r_ttl,
-                {scanner.r_data, scanner.r_data_length}});
+            visitor_.on_record(
+                ZoneRecord{&file,
+                           line,
+                           {scanner.r_owner, scanner.r_owner_length},
+                           scanner.r_type,
+                           scanner.r_class,
+                           scanner.r_ttl,
+                           {scanner.r_data, scanner.r_data_length}});
             break;
         case ZS_STATE_ERROR:
-            report(scanner, file, scanner.line_counter,
-                   std::string("cannot parse record: ") +
-                       zs_strerror(scanner.error.code),
-                   positions_valid &&
-                       text_names_tlsa(previous + (at_line_start ? 0 : 1),
-                                       end));
+            report(
+                scanner, file, scanner.line_counter,
+                std::string("cannot parse record: ") +
+                    zs_strerror(scanner.error.code),
+                positions_valid &&
+                    text_names_tlsa(previous + (at_line_start ? 0 : 1), end));
             if (scanner.error.fatal)
                 return;
             break;

@@ -13,14 +13,14 @@
 // however large the zone is; the visitor decides what to keep.
 #pragma once
 
+#include "dance/error.hpp"
+#include "dance/name.hpp"
+
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "dance/error.hpp"
-#include "dance/name.hpp"
 
 namespace dance {
 
@@ -33,8 +33,8 @@ inline constexpr std::uint16_t rr_type_dnskey = 48;
 // One record as the scanner produced it. The spans point into the
 // scanner's buffers and are valid only during the visitor call.
 struct ZoneRecord {
-    const std::string* file = nullptr; // display name of the file
-    std::uint64_t line = 0;            // first line of the record
+    const std::string* file = nullptr;   // display name of the file
+    std::uint64_t line = 0;              // first line of the record
     std::span<const std::uint8_t> owner; // uncompressed wire form
     std::uint16_t type = 0;
     std::uint16_t rclass = 1;
@@ -61,9 +61,9 @@ public:
 };
 
 struct ZoneReadOptions {
-    std::string origin = ".";          // initial $ORIGIN
-    std::uint32_t default_ttl = 3600;  // TTL before any $TTL
-    unsigned max_include_depth = 16;   // nested $INCLUDE levels
+    std::string origin = ".";         // initial $ORIGIN
+    std::uint32_t default_ttl = 3600; // TTL before any $TTL
+    unsigned max_include_depth = 16;  // nested $INCLUDE levels
 };
 
 // Reads a zone file and the files it includes ($INCLUDE paths relative to

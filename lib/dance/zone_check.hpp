@@ -6,16 +6,16 @@
 // memory grows with the TLSA records rather than with the zone.
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <unordered_map>
-#include <vector>
-
 #include "dance/tlsa.hpp"
 #include "dance/zone.hpp"
 #include "dance/zone_credentials.hpp"
 #include "dance/zone_diagnostic.hpp"
 #include "dance/zone_policy.hpp"
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace dance {
 

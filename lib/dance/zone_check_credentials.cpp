@@ -4,11 +4,11 @@
 //
 // Matching is the DANE matcher's (match_tlsa), run as if the zone were
 // already served and validated, so a rule fixed there applies here too.
-#include <map>
-#include <set>
-
 #include "dance/match.hpp"
 #include "dance/zone_check.hpp"
+
+#include <map>
+#include <set>
 
 namespace dance {
 
@@ -62,9 +62,8 @@ bool data_matched(RecordOutcome outcome) {
 
 class CredentialChecks {
 public:
-    CredentialChecks(
-        ZoneChecker& checker,
-        const std::unordered_map<std::string, OwnerGroup>& owners)
+    CredentialChecks(ZoneChecker& checker,
+                     const std::unordered_map<std::string, OwnerGroup>& owners)
         : checker_(checker), owners_(owners) {}
 
     void check(const OwnedCredential& entry);
@@ -87,7 +86,7 @@ private:
 
     ZoneChecker& checker_;
     const std::unordered_map<std::string, OwnerGroup>& owners_;
-    std::map<std::string, std::set<std::size_t>> matched_; // owner -> index
+    std::map<std::string, std::set<std::size_t>> matched_;   // owner -> index
     std::map<std::string, std::vector<std::string>> mapped_; // owner -> files
     std::set<std::string> expiry_checked_;
 };
@@ -160,8 +159,7 @@ void CredentialChecks::check(const OwnedCredential& entry) {
         report("credential-rejected", Severity::error, entry,
                credential_text(entry) + " does not authenticate as " +
                    entry.owner.to_text() + " (" +
-                   match_reason_code(verdict.reason) +
-                   "): " + verdict.detail);
+                   match_reason_code(verdict.reason) + "): " + verdict.detail);
         return;
     }
 }
@@ -174,9 +172,8 @@ void CredentialChecks::report_unpublished(const OwnedCredential& entry,
                           : "no TLSA record at " + where + " matches it";
     if (entry.next) {
         report("rollover-readiness", Severity::error, entry,
-               "next key " + credential_text(entry) +
-                   " is not published: " + why +
-                   "; publish its record a TTL before the switch");
+               "next key " + credential_text(entry) + " is not published: " +
+                   why + "; publish its record a TTL before the switch");
         return;
     }
     report("credential-unpublished", Severity::error, entry,
@@ -227,7 +224,8 @@ void CredentialChecks::check_expiry(const OwnedCredential& entry) {
     if (leaf->not_after < now) {
         report("certificate-expiry", Severity::error, entry,
                "certificate " + leaf->subject + " expired on " +
-                   utc_date(leaf->not_after) + ": renew it and publish "
+                   utc_date(leaf->not_after) +
+                   ": renew it and publish "
                    "the new key's record");
     } else if (leaf->not_after - now <
                static_cast<std::int64_t>(days) * seconds_per_day) {
@@ -253,9 +251,8 @@ void CredentialChecks::check_stale() {
                 {"stale-record", Severity::warning,
                  checker_.file_name(record.file), record.line, group.text,
                  "TLSA record matches none of the " +
-                     std::to_string(files.size()) +
-                     " credentials mapped to " + group.text +
-                     ": remove it if its key was retired"});
+                     std::to_string(files.size()) + " credentials mapped to " +
+                     group.text + ": remove it if its key was retired"});
         }
     }
 }

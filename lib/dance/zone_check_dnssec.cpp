@@ -61,8 +61,8 @@ std::vector<ZoneKey> prepare_keys(const std::vector<DnskeyEntry>& dnskeys) {
             continue;
         ZoneKey key;
         key.owner = dnskey.owner;
-        key.flags = static_cast<std::uint16_t>(dnskey.rdata[0] << 8 |
-                                               dnskey.rdata[1]);
+        key.flags =
+            static_cast<std::uint16_t>(dnskey.rdata[0] << 8 | dnskey.rdata[1]);
         key.algorithm = dnskey.rdata[3];
         dnssec_binary_t rdata = binary(dnskey.rdata);
         dnssec_keytag(&rdata, &key.tag);
@@ -86,7 +86,7 @@ struct Rrsig {
     std::uint32_t expiration = 0;
     std::uint32_t inception = 0;
     std::uint16_t key_tag = 0;
-    std::vector<std::uint8_t> signer; // lowercase wire form
+    std::vector<std::uint8_t> signer;            // lowercase wire form
     std::span<const std::uint8_t> signed_fields; // RDATA before signature
     std::span<const std::uint8_t> signature;
 };
@@ -200,7 +200,8 @@ std::vector<std::uint8_t> signed_data(const OwnerGroup& owner,
 
 enum class VerifyOutcome { valid, invalid, unsupported };
 
-VerifyOutcome verify_with(const ZoneKey& key, std::span<const std::uint8_t> data,
+VerifyOutcome verify_with(const ZoneKey& key,
+                          std::span<const std::uint8_t> data,
                           std::span<const std::uint8_t> signature) {
     if (!key.key)
         return VerifyOutcome::unsupported;
@@ -229,8 +230,7 @@ public:
     void check_rrset(const OwnerGroup& owner);
 
 private:
-    void check_signature(const OwnerGroup& owner,
-                         const SignatureEntry& entry);
+    void check_signature(const OwnerGroup& owner, const SignatureEntry& entry);
     bool check_times(const OwnerGroup& owner, const SignatureEntry& entry,
                      const Rrsig& rrsig);
     void verify(const OwnerGroup& owner, const SignatureEntry& entry,

@@ -1,9 +1,9 @@
 // Checks of TLSA records and their owner names.
+#include "dance/zone_check.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include "dance/zone_check.hpp"
 
 namespace dance {
 
@@ -44,9 +44,9 @@ std::string parameter_text(const TlsaRecord& record) {
 Diagnostic at(const ZoneChecker& checker, const OwnerGroup& owner,
               const TlsaEntry& entry, std::string check, Severity severity,
               std::string message) {
-    return Diagnostic{std::move(check), severity,
-                      checker.file_name(entry.file), entry.line, owner.text,
-                      std::move(message)};
+    return Diagnostic{
+        std::move(check), severity,   checker.file_name(entry.file),
+        entry.line,       owner.text, std::move(message)};
 }
 
 bool is_port_label(const std::string& label) {
@@ -117,8 +117,7 @@ bool OwnerChecks::check_wildcards() {
         // RFC 4592 section 2.1.1: only a leftmost "*" label makes a
         // wildcard; elsewhere it is an ordinary label.
         report("wildcard-placement", Severity::error,
-               "'*' is label " + std::to_string(i + 1) + " of " +
-                   owner_.text +
+               "'*' is label " + std::to_string(i + 1) + " of " + owner_.text +
                    ", not the leftmost, so it is a literal label and no "
                    "wildcard (RFC 4592 section 2.1.1)");
         return false;
@@ -160,9 +159,9 @@ void OwnerChecks::check_prefix_or_shape() {
         return;
     }
 
-    bool server_form = is_port_label(labels[0]) &&
-                       std::none_of(labels.begin() + 2, labels.end(),
-                                    has_underscore);
+    bool server_form =
+        is_port_label(labels[0]) &&
+        std::none_of(labels.begin() + 2, labels.end(), has_underscore);
     if (server_form && checker_.options().policy.allows(OwnerShape::server))
         return;
     if (server_form) {
@@ -235,8 +234,8 @@ void OwnerChecks::check_allowed(OwnerShape shape) {
         return;
     std::string allowed;
     for (OwnerShape each : policy.owner_shapes)
-        allowed += std::string(allowed.empty() ? "" : ",") +
-                   owner_shape_name(each);
+        allowed +=
+            std::string(allowed.empty() ? "" : ",") + owner_shape_name(each);
     report("owner-shape", Severity::warning,
            owner_.text + " has the " + owner_shape_name(shape) +
                " form, which the policy does not allow (owner-shapes = " +
@@ -256,13 +255,12 @@ void check_duplicates(ZoneChecker& checker, const OwnerGroup& owner) {
         const TlsaEntry& first = *found->second;
         // RFC 2181 section 5: an RRset contains each RR once, so servers
         // drop the copy.
-        checker.add(at(checker, owner, entry, "duplicate-record",
-                       Severity::warning,
-                       "TLSA " + parameter_text(record) +
-                           " record repeats the one at " +
-                           checker.file_name(first.file) + ":" +
-                           std::to_string(first.line) +
-                           "; servers keep one copy, so remove it"));
+        checker.add(at(
+            checker, owner, entry, "duplicate-record", Severity::warning,
+            "TLSA " + parameter_text(record) + " record repeats the one at " +
+                checker.file_name(first.file) + ":" +
+                std::to_string(first.line) +
+                "; servers keep one copy, so remove it"));
     }
 }
 
@@ -272,13 +270,12 @@ void check_ttls(ZoneChecker& checker, const OwnerGroup& owner) {
         if (entry.ttl == first.ttl)
             continue;
         // RFC 2181 section 5.2: all records of an RRset have one TTL.
-        checker.add(at(checker, owner, entry, "rrset-ttl-mismatch",
-                       Severity::warning,
-                       "TTL " + std::to_string(entry.ttl) +
-                           " differs from TTL " + std::to_string(first.ttl) +
-                           " of the first record of the RRset (line " +
-                           std::to_string(first.line) +
-                           "); give the RRset one TTL"));
+        checker.add(
+            at(checker, owner, entry, "rrset-ttl-mismatch", Severity::warning,
+               "TTL " + std::to_string(entry.ttl) + " differs from TTL " +
+                   std::to_string(first.ttl) +
+                   " of the first record of the RRset (line " +
+                   std::to_string(first.line) + "); give the RRset one TTL"));
         break;
     }
 
@@ -290,8 +287,7 @@ void check_ttls(ZoneChecker& checker, const OwnerGroup& owner) {
         return;
     checker.add(at(checker, owner, *over, "ttl-ceiling", Severity::warning,
                    "TTL " + std::to_string(over->ttl) +
-                       " s is above the ceiling of " +
-                       std::to_string(ceiling) +
+                       " s is above the ceiling of " + std::to_string(ceiling) +
                        " s: a withdrawn key stays trusted in caches for up "
                        "to the TTL; lower the TTL or raise ttl-ceiling"));
 }
@@ -325,9 +321,8 @@ void check_digest_agility(ZoneChecker& checker, const OwnerGroup& owner) {
             checker, owner, *first_weak[key], "digest-agility",
             Severity::warning,
             "usage " + std::to_string(key.first) + " selector " +
-                std::to_string(key.second) + " has " +
-                std::to_string(sha256) + " SHA2-256 but " +
-                std::to_string(sha512) +
+                std::to_string(key.second) + " has " + std::to_string(sha256) +
+                " SHA2-256 but " + std::to_string(sha512) +
                 " SHA2-512 records: clients use only the SHA2-512 ones "
                 "(RFC 7671 section 9), so a key published under SHA2-256 "
                 "alone cannot authenticate; publish every key under both "
@@ -343,17 +338,15 @@ void check_tlsa_record(ZoneChecker& checker, const OwnerGroup& owner,
     if (std::optional<std::string> reason = tlsa_unusable_reason(record)) {
         // RFC 6698 section 4.1: clients set an unusable record aside.
         entry.usable = false;
-        bool private_only = is_private_use(record) &&
-                            (record.usage <= 3 || record.usage == private_use) &&
-                            (record.selector <= 1 ||
-                             record.selector == private_use) &&
-                            (record.matching_type <= 2 ||
-                             record.matching_type == private_use);
+        bool private_only =
+            is_private_use(record) &&
+            (record.usage <= 3 || record.usage == private_use) &&
+            (record.selector <= 1 || record.selector == private_use) &&
+            (record.matching_type <= 2 || record.matching_type == private_use);
         Severity severity = private_only ? Severity::warning : Severity::error;
-        checker.add(at(checker, owner, entry, unusable_check(record),
-                       severity,
-                       "TLSA " + parameter_text(record) +
-                           " is unusable: " + *reason));
+        checker.add(
+            at(checker, owner, entry, unusable_check(record), severity,
+               "TLSA " + parameter_text(record) + " is unusable: " + *reason));
     }
 
     bool underscore = false;

@@ -56,9 +56,9 @@ read_map(const std::string& map_file) {
     std::multimap<std::string, MapEntry> entries;
     std::ifstream input(map_file);
     if (!input)
-        return make_error(ErrorCategory::input,
-                          "cannot read credential map " + map_file +
-                              ": missing or unreadable");
+        return make_error(ErrorCategory::input, "cannot read credential map " +
+                                                    map_file +
+                                                    ": missing or unreadable");
 
     std::string line;
     unsigned number = 0;
@@ -69,8 +69,7 @@ read_map(const std::string& map_file) {
         if (!(words >> file))
             continue;
         if (!(words >> owner))
-            return map_error(map_file, number,
-                             "expected 'FILE OWNER [next]'");
+            return map_error(map_file, number, "expected 'FILE OWNER [next]'");
         words >> flag >> extra;
         if ((!flag.empty() && flag != "next") || !extra.empty())
             return map_error(map_file, number,
@@ -99,9 +98,8 @@ Status add_credential(CredentialSet& set, const std::string& file,
 
     auto [first, last] = map.equal_range(file);
     for (auto it = first; it != last; ++it) {
-        set.entries.push_back(
-            {*credential, it->second.owner,
-             it->second.next || in_next_folder(file)});
+        set.entries.push_back({*credential, it->second.owner,
+                               it->second.next || in_next_folder(file)});
     }
     if (first != last)
         return Ok{};

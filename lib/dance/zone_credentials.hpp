@@ -2,12 +2,12 @@
 // records live at, read from a directory.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include "dance/credential.hpp"
 #include "dance/error.hpp"
 #include "dance/name.hpp"
+
+#include <string>
+#include <vector>
 
 namespace dance {
 

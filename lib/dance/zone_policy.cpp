@@ -38,9 +38,9 @@ std::string canonical_owner(std::string_view owner) {
 }
 
 Error policy_error(std::string_view source, const std::string& detail) {
-    return make_error(ErrorCategory::input,
-                      "invalid policy file " + std::string(source) + ": " +
-                          detail);
+    return make_error(ErrorCategory::input, "invalid policy file " +
+                                                std::string(source) + ": " +
+                                                detail);
 }
 
 Result<OwnerShape> parse_shape(std::string_view text) {
@@ -53,9 +53,9 @@ Result<OwnerShape> parse_shape(std::string_view text) {
         return OwnerShape::freeform;
     if (text == "server")
         return OwnerShape::server;
-    return make_error(ErrorCategory::input,
-                      "unknown owner shape '" + std::string(text) +
-                          "': use " + std::string(shape_list));
+    return make_error(ErrorCategory::input, "unknown owner shape '" +
+                                                std::string(text) + "': use " +
+                                                std::string(shape_list));
 }
 
 Result<std::uint32_t> parse_number(std::string_view text) {
@@ -101,8 +101,7 @@ Status apply_setting(ZonePolicy& policy, std::string_view key,
         key == "signature-days") {
         if (!number)
             return make_error(ErrorCategory::input,
-                              std::string(key) + ": " +
-                                  number.error().message);
+                              std::string(key) + ": " + number.error().message);
     }
     if (key == "ttl-ceiling")
         policy.ttl_ceiling = *number;
@@ -154,8 +153,7 @@ Result<std::string> json_scalar(const nlohmann::json& value) {
                           value.dump());
 }
 
-Status apply_json_suppression(ZonePolicy& policy,
-                              const nlohmann::json& entry) {
+Status apply_json_suppression(ZonePolicy& policy, const nlohmann::json& entry) {
     if (!entry.is_object()) {
         Result<std::string> text = json_scalar(entry);
         if (!text)
@@ -205,8 +203,7 @@ Status apply_json_member(ZonePolicy& policy, const std::string& key,
                          const nlohmann::json& value) {
     if (key == "suppress" || key == "owner-shapes") {
         if (!value.is_array())
-            return make_error(ErrorCategory::input,
-                              key + " must be an array");
+            return make_error(ErrorCategory::input, key + " must be an array");
         if (key == "owner-shapes")
             return apply_json_shapes(policy, value);
         for (const nlohmann::json& entry : value) {
@@ -267,14 +264,14 @@ bool ZonePolicy::is_suppressed(const Diagnostic& diagnostic) const {
                    0 &&
                shown[shown.size() - file.size() - 1] == '/';
     };
-    return std::any_of(
-        suppressions.begin(), suppressions.end(),
-        [&](const Suppression& suppression) {
-            return suppression.check == diagnostic.check &&
-                   (suppression.owner.empty() ||
-                    suppression.owner == canonical_owner(diagnostic.owner)) &&
-                   file_matches(suppression.file);
-        });
+    return std::any_of(suppressions.begin(), suppressions.end(),
+                       [&](const Suppression& suppression) {
+                           return suppression.check == diagnostic.check &&
+                                  (suppression.owner.empty() ||
+                                   suppression.owner ==
+                                       canonical_owner(diagnostic.owner)) &&
+                                  file_matches(suppression.file);
+                       });
 }
 
 Result<Suppression> parse_suppression(std::string_view text) {
@@ -310,9 +307,9 @@ Result<ZonePolicy> parse_zone_policy(std::string_view text,
 Result<ZonePolicy> load_zone_policy(const std::string& path) {
     std::ifstream file(path, std::ios::binary);
     if (!file)
-        return make_error(ErrorCategory::input,
-                          "cannot read policy file " + path +
-                              ": missing or unreadable");
+        return make_error(ErrorCategory::input, "cannot read policy file " +
+                                                    path +
+                                                    ": missing or unreadable");
     std::ostringstream content;
     content << file.rdbuf();
     if (file.bad())

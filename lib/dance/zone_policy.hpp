@@ -2,14 +2,14 @@
 // use, and suppressions, read from a JSON or key=value file.
 #pragma once
 
+#include "dance/error.hpp"
+#include "dance/zone_diagnostic.hpp"
+
 #include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "dance/error.hpp"
-#include "dance/zone_diagnostic.hpp"
 
 namespace dance {
 

@@ -50,12 +50,12 @@ std::string render_json(const std::vector<Diagnostic>& diagnostics,
         json finding = {{"check", diagnostic.check},
                         {"severity", severity_name(diagnostic.severity)},
                         {"message", diagnostic.message}};
-        finding["file"] = diagnostic.file.empty() ? json(nullptr)
-                                                  : json(diagnostic.file);
-        finding["line"] = diagnostic.line ? json(diagnostic.line)
-                                          : json(nullptr);
-        finding["owner"] = diagnostic.owner.empty() ? json(nullptr)
-                                                    : json(diagnostic.owner);
+        finding["file"] =
+            diagnostic.file.empty() ? json(nullptr) : json(diagnostic.file);
+        finding["line"] =
+            diagnostic.line ? json(diagnostic.line) : json(nullptr);
+        finding["owner"] =
+            diagnostic.owner.empty() ? json(nullptr) : json(diagnostic.owner);
         findings.push_back(std::move(finding));
     }
     json document = {
@@ -198,8 +198,8 @@ std::string render_junit(const std::vector<Diagnostic>& diagnostics,
         std::size_t failing_count = 0;
         for (const Diagnostic* diagnostic : by_check[check.id]) {
             bool failed = diagnostic->severity >= context.fail_on;
-            (failed ? failing : passing) += format_diagnostic(*diagnostic) +
-                                            "\n";
+            (failed ? failing : passing) +=
+                format_diagnostic(*diagnostic) + "\n";
             failing_count += failed ? 1 : 0;
         }
         cases += "    <testcase classname=\"zone-check\" name=\"" +
@@ -211,18 +211,20 @@ std::string render_junit(const std::vector<Diagnostic>& diagnostics,
                      " finding(s)\">" + xml_escape(failing) + "</failure>\n";
         }
         if (!passing.empty())
-            cases += "      <system-out>" + xml_escape(passing) +
-                     "</system-out>\n";
+            cases +=
+                "      <system-out>" + xml_escape(passing) + "</system-out>\n";
         cases += "    </testcase>\n";
     }
 
     std::string total = std::to_string(zone_checks().size());
     std::string failed = std::to_string(failures);
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-           "<testsuites name=\"" + std::string(tool_name) + "\" tests=\"" +
-           total + "\" failures=\"" + failed + "\">\n"
-           "  <testsuite name=\"zone-check\" tests=\"" + total +
-           "\" failures=\"" + failed + "\" errors=\"0\">\n" + cases +
+           "<testsuites name=\"" +
+           std::string(tool_name) + "\" tests=\"" + total + "\" failures=\"" +
+           failed +
+           "\">\n"
+           "  <testsuite name=\"zone-check\" tests=\"" +
+           total + "\" failures=\"" + failed + "\" errors=\"0\">\n" + cases +
            "  </testsuite>\n</testsuites>\n";
 }
 
@@ -257,10 +259,10 @@ std::string render_github(const std::vector<Diagnostic>& diagnostics) {
             properties += "file=" + github_escape(diagnostic.file, true);
         if (diagnostic.line > 0)
             properties += ",line=" + std::to_string(diagnostic.line);
-        properties += std::string(properties.empty() ? "" : ",") + "title=" +
-                      github_escape(diagnostic.check, true);
-        out += " " + properties + "::" +
-               github_escape(diagnostic.message, false) + "\n";
+        properties += std::string(properties.empty() ? "" : ",") +
+                      "title=" + github_escape(diagnostic.check, true);
+        out += " " + properties +
+               "::" + github_escape(diagnostic.message, false) + "\n";
     }
     return out;
 }

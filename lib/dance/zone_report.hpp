@@ -3,13 +3,13 @@
 // GitHub Actions workflow commands.
 #pragma once
 
+#include "dance/zone_diagnostic.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "dance/zone_diagnostic.hpp"
 
 namespace dance {
 

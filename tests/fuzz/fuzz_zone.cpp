@@ -1,15 +1,15 @@
 // Fuzzes the zone reading path: arbitrary text through libzscanner and
 // every zone check, including the report renderers, with $INCLUDE turned
 // off so that input cannot name files.
+#include "dance/zone.hpp"
+#include "dance/zone_check.hpp"
+#include "dance/zone_report.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#include "dance/zone.hpp"
-#include "dance/zone_check.hpp"
-#include "dance/zone_report.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size);

@@ -93,8 +93,8 @@ TEST_CASE("reader goes on after a bad record") {
 
 TEST_CASE("reader follows $INCLUDE relative to the including file") {
     Collector collector;
-    REQUIRE(read_zone_file("tests/data/zones/include.zone", {}, collector)
-                .ok());
+    REQUIRE(
+        read_zone_file("tests/data/zones/include.zone", {}, collector).ok());
     REQUIRE(collector.records.size() == 3);
     CHECK(collector.records[1].file == "tests/data/zones/sub/devices.zone");
     CHECK(collector.records[1].owner == "d3._device.devices.example.");
@@ -112,8 +112,8 @@ TEST_CASE("reader stops a file that includes itself") {
     Collector collector;
     ZoneReadOptions options;
     options.max_include_depth = 3;
-    REQUIRE(read_zone_file((dir / "loop.zone").string(), options, collector)
-                .ok());
+    REQUIRE(
+        read_zone_file((dir / "loop.zone").string(), options, collector).ok());
     REQUIRE(collector.errors.size() == 1);
     CHECK(collector.errors[0].line == 2);
     CHECK(collector.errors[0].message.find("nested deeper than 3 levels") !=

@@ -67,21 +67,18 @@ const std::vector<ZoneCase>& zone_cases() {
         {"RDATA lengths, parameters and syntax",
          "rdata.zone",
          quiet_unsigned,
-         {zones +
-              "rdata.zone:3: error: [tlsa-digest-length] TLSA 3 1 1 is "
-              "unusable: SHA2-256 data is 3 octets, but a SHA2-256 digest "
-              "is 32 octets",
-          zones +
-              "rdata.zone:4: error: [tlsa-digest-length] TLSA 3 1 2 is "
-              "unusable: SHA2-512 data is 32 octets, but a SHA2-512 digest "
-              "is 64 octets",
+         {zones + "rdata.zone:3: error: [tlsa-digest-length] TLSA 3 1 1 is "
+                  "unusable: SHA2-256 data is 3 octets, but a SHA2-256 digest "
+                  "is 32 octets",
+          zones + "rdata.zone:4: error: [tlsa-digest-length] TLSA 3 1 2 is "
+                  "unusable: SHA2-512 data is 32 octets, but a SHA2-512 digest "
+                  "is 64 octets",
           zones +
               "rdata.zone:5: error: [tlsa-full-unparseable] TLSA 3 1 0 is "
               "unusable: Full data with selector 1 (SPKI) does not parse as "
               "a DER SubjectPublicKeyInfo",
-          zones +
-              "rdata.zone:6: error: [tlsa-unknown-parameter] TLSA 7 1 1 is "
-              "unusable: certificate usage 7 is unassigned",
+          zones + "rdata.zone:6: error: [tlsa-unknown-parameter] TLSA 7 1 1 is "
+                  "unusable: certificate usage 7 is unassigned",
           zones +
               "rdata.zone:7: warning: [tlsa-unknown-parameter] TLSA 3 255 1 "
               "is unusable: selector 255 (PrivSel) is reserved for private "
@@ -90,10 +87,9 @@ const std::vector<ZoneCase>& zone_cases() {
               "rdata.zone:8: error: [tlsa-rdata-syntax] cannot parse "
               "record: invalid hexadecimal character" +
               tlsa_syntax_hint,
-          zones +
-              "rdata.zone:9: error: [tlsa-rdata-syntax] TLSA RDATA of 2 "
-              "octets is shorter than its three one-octet fields (usage, "
-              "selector, matching type)",
+          zones + "rdata.zone:9: error: [tlsa-rdata-syntax] TLSA RDATA of 2 "
+                  "octets is shorter than its three one-octet fields (usage, "
+                  "selector, matching type)",
           zones +
               "rdata.zone:10: error: [tlsa-rdata-syntax] cannot parse "
               "record: invalid number" +
@@ -101,28 +97,25 @@ const std::vector<ZoneCase>& zone_cases() {
         {"owner-name forms and prefixes",
          "owners.zone",
          quiet_unsigned,
-         {zones +
-              "owners.zone:3: warning: [owner-port-proto-prefix] "
-              "_443._tcp.www.example. starts with the _port._proto prefix "
-              "of server TLSA names (RFC 6698 section 3), but a DANCE "
-              "client sends its whole owner name and the server adds no "
-              "prefix; if this zone also publishes server records, add "
-              "'server' to owner-shapes",
-          zones +
-              "owners.zone:4: warning: [owner-port-proto-prefix] "
-              "_smtp._tcp.mta1.example. starts with _smtp._tcp, the "
-              "transport-specific form of early client authentication "
-              "drafts; clients now use _<service>.<client> with no "
-              "transport label",
+         {zones + "owners.zone:3: warning: [owner-port-proto-prefix] "
+                  "_443._tcp.www.example. starts with the _port._proto prefix "
+                  "of server TLSA names (RFC 6698 section 3), but a DANCE "
+                  "client sends its whole owner name and the server adds no "
+                  "prefix; if this zone also publishes server records, add "
+                  "'server' to owner-shapes",
+          zones + "owners.zone:4: warning: [owner-port-proto-prefix] "
+                  "_smtp._tcp.mta1.example. starts with _smtp._tcp, the "
+                  "transport-specific form of early client authentication "
+                  "drafts; clients now use _<service>.<client> with no "
+                  "transport label",
           zones +
               "owners.zone:5: notice: [owner-shape] service label "
               "_a-very-long-service-name is not an RFC 6335 service name (1 "
               "to 15 letters, digits and inner hyphens); clients and "
               "servers must agree on the custom label",
-          zones +
-              "owners.zone:6: warning: [owner-shape] TLSA at "
-              "_device.example. itself: device names go below _device, as "
-              "<device>._device.<org>",
+          zones + "owners.zone:6: warning: [owner-shape] TLSA at "
+                  "_device.example. itself: device names go below _device, as "
+                  "<device>._device.<org>",
           zones +
               "owners.zone:7: warning: [owner-shape] d1._x._device.example. "
               "has underscore labels where no client identity form has "
@@ -133,23 +126,20 @@ const std::vector<ZoneCase>& zone_cases() {
          [](ZonePolicy& policy) {
              quiet_unsigned(policy);
              policy.owner_shapes = {OwnerShape::server, OwnerShape::device};
-             policy.suppressions.push_back({"owner-port-proto-prefix", "",
-                                            ""});
+             policy.suppressions.push_back({"owner-port-proto-prefix", "", ""});
          },
          {zones +
               "owners.zone:5: notice: [owner-shape] service label "
               "_a-very-long-service-name is not an RFC 6335 service name (1 "
               "to 15 letters, digits and inner hyphens); clients and "
               "servers must agree on the custom label",
-          zones +
-              "owners.zone:5: warning: [owner-shape] "
-              "_a-very-long-service-name.c1.example. has the service form, "
-              "which the policy does not allow (owner-shapes = "
-              "device,server)",
-          zones +
-              "owners.zone:6: warning: [owner-shape] TLSA at "
-              "_device.example. itself: device names go below _device, as "
-              "<device>._device.<org>",
+          zones + "owners.zone:5: warning: [owner-shape] "
+                  "_a-very-long-service-name.c1.example. has the service form, "
+                  "which the policy does not allow (owner-shapes = "
+                  "device,server)",
+          zones + "owners.zone:6: warning: [owner-shape] TLSA at "
+                  "_device.example. itself: device names go below _device, as "
+                  "<device>._device.<org>",
           zones +
               "owners.zone:7: warning: [owner-shape] d1._x._device.example. "
               "has underscore labels where no client identity form has "
@@ -165,17 +155,14 @@ const std::vector<ZoneCase>& zone_cases() {
          {zones +
               "duplicates.zone:4: warning: [duplicate-record] TLSA 3 1 1 "
               "record repeats the one at " +
-              zones +
-              "duplicates.zone:3; servers keep one copy, so remove it",
-          zones +
-              "duplicates.zone:6: warning: [rrset-ttl-mismatch] TTL 600 "
-              "differs from TTL 300 of the first record of the RRset (line "
-              "5); give the RRset one TTL",
-          zones +
-              "duplicates.zone:7: warning: [ttl-ceiling] TTL 86400 s is "
-              "above the ceiling of 3600 s: a withdrawn key stays trusted "
-              "in caches for up to the TTL; lower the TTL or raise "
-              "ttl-ceiling"}},
+              zones + "duplicates.zone:3; servers keep one copy, so remove it",
+          zones + "duplicates.zone:6: warning: [rrset-ttl-mismatch] TTL 600 "
+                  "differs from TTL 300 of the first record of the RRset (line "
+                  "5); give the RRset one TTL",
+          zones + "duplicates.zone:7: warning: [ttl-ceiling] TTL 86400 s is "
+                  "above the ceiling of 3600 s: a withdrawn key stays trusted "
+                  "in caches for up to the TTL; lower the TTL or raise "
+                  "ttl-ceiling"}},
         {"TTL ceiling raised by policy",
          "duplicates.zone",
          [](ZonePolicy& policy) {
@@ -184,32 +171,29 @@ const std::vector<ZoneCase>& zone_cases() {
              policy.suppressions.push_back(
                  {"duplicate-record", "d1._device.example.", ""});
          },
-         {zones +
-              "duplicates.zone:6: warning: [rrset-ttl-mismatch] TTL 600 "
-              "differs from TTL 300 of the first record of the RRset (line "
-              "5); give the RRset one TTL"}},
+         {zones + "duplicates.zone:6: warning: [rrset-ttl-mismatch] TTL 600 "
+                  "differs from TTL 300 of the first record of the RRset (line "
+                  "5); give the RRset one TTL"}},
         {"digest agility with a key under SHA2-256 only",
          "agility.zone",
          quiet_unsigned,
          {zones +
-              "agility.zone:4: warning: [digest-agility] usage 3 selector 1 "
-              "has 2 SHA2-256 but 1 SHA2-512 records: clients use only the "
-              "SHA2-512 ones (RFC 7671 section 9), so a key published under "
-              "SHA2-256 alone cannot authenticate; publish every key under "
-              "both digests"}},
+          "agility.zone:4: warning: [digest-agility] usage 3 selector 1 "
+          "has 2 SHA2-256 but 1 SHA2-512 records: clients use only the "
+          "SHA2-512 ones (RFC 7671 section 9), so a key published under "
+          "SHA2-256 alone cannot authenticate; publish every key under "
+          "both digests"}},
         {"PKIX usages at underscore names",
          "pkix.zone",
          quiet_unsigned,
-         {zones +
-              "pkix.zone:3: warning: [pkix-usage-underscore-owner] usage 1 "
-              "needs the client name _smtp-client.mta1.example. as a "
-              "dNSName in the certificate, but RFC 5280 dNSNames have no "
-              "underscore labels; use DANE-EE(3) or a freeform name",
-          zones +
-              "pkix.zone:4: warning: [pkix-usage-underscore-owner] usage 0 "
-              "needs the client name sensor1._device.example. as a dNSName "
-              "in the certificate, but RFC 5280 dNSNames have no "
-              "underscore labels; use DANE-EE(3) or a freeform name"}},
+         {zones + "pkix.zone:3: warning: [pkix-usage-underscore-owner] usage 1 "
+                  "needs the client name _smtp-client.mta1.example. as a "
+                  "dNSName in the certificate, but RFC 5280 dNSNames have no "
+                  "underscore labels; use DANE-EE(3) or a freeform name",
+          zones + "pkix.zone:4: warning: [pkix-usage-underscore-owner] usage 0 "
+                  "needs the client name sensor1._device.example. as a dNSName "
+                  "in the certificate, but RFC 5280 dNSNames have no "
+                  "underscore labels; use DANE-EE(3) or a freeform name"}},
         {"wildcard placement",
          "wildcard.zone",
          [](ZonePolicy& policy) {
@@ -223,31 +207,26 @@ const std::vector<ZoneCase>& zone_cases() {
               "no records of its own, service and client names alike; the "
               "client identity forms use a wildcard only as "
               "*._device.<org>",
-          zones +
-              "wildcard.zone:5: error: [wildcard-placement] '*' is label 2 "
-              "of a.*.example., not the leftmost, so it is a literal label "
-              "and no wildcard (RFC 4592 section 2.1.1)"}},
+          zones + "wildcard.zone:5: error: [wildcard-placement] '*' is label 2 "
+                  "of a.*.example., not the leftmost, so it is a literal label "
+                  "and no wildcard (RFC 4592 section 2.1.1)"}},
         {"include and multi-line records report their first line",
          "include.zone",
          quiet_unsigned,
-         {zones +
-              "include.zone:6: error: [tlsa-digest-length] TLSA 3 1 1 is "
-              "unusable: SHA2-256 data is 3 octets, but a SHA2-256 digest "
-              "is 32 octets",
-          zones +
-              "include.zone:10: error: [tlsa-digest-length] TLSA 3 1 1 is "
-              "unusable: SHA2-256 data is 2 octets, but a SHA2-256 digest "
-              "is 32 octets",
-          zones +
-              "sub/devices.zone:2: error: [tlsa-digest-length] TLSA 3 1 2 "
-              "is unusable: SHA2-512 data is 32 octets, but a SHA2-512 "
-              "digest is 64 octets"}},
+         {zones + "include.zone:6: error: [tlsa-digest-length] TLSA 3 1 1 is "
+                  "unusable: SHA2-256 data is 3 octets, but a SHA2-256 digest "
+                  "is 32 octets",
+          zones + "include.zone:10: error: [tlsa-digest-length] TLSA 3 1 1 is "
+                  "unusable: SHA2-256 data is 2 octets, but a SHA2-256 digest "
+                  "is 32 octets",
+          zones + "sub/devices.zone:2: error: [tlsa-digest-length] TLSA 3 1 2 "
+                  "is unusable: SHA2-512 data is 32 octets, but a SHA2-512 "
+                  "digest is 64 octets"}},
         {"zone syntax errors and a missing include",
          "syntax.zone",
          quiet_unsigned,
-         {zones +
-              "syntax.zone:3: error: [zone-syntax] cannot parse record: "
-              "invalid IPv4 address",
+         {zones + "syntax.zone:3: error: [zone-syntax] cannot parse record: "
+                  "invalid IPv4 address",
           zones +
               "syntax.zone:5: error: [zone-syntax] cannot read included "
               "file " +

@@ -48,8 +48,9 @@ TEST_CASE("policy reads key = value lines") {
     CHECK(policy->suppressions[1].owner == "legacy.example.");
     CHECK(policy->suppressions[1].file == "zones/legacy.zone");
 
-    Diagnostic legacy{"ttl-ceiling", Severity::warning,
-                      "ci/zones/legacy.zone", 3, "legacy.example.", "x"};
+    Diagnostic legacy{"ttl-ceiling",          Severity::warning,
+                      "ci/zones/legacy.zone", 3,
+                      "legacy.example.",      "x"};
     CHECK(policy->is_suppressed(legacy));
     legacy.file = "ci/zones/other.zone";
     CHECK_FALSE(policy->is_suppressed(legacy));
@@ -130,8 +131,8 @@ TEST_CASE("SARIF report has rules, levels and regions") {
     std::size_t rule = results[0]["ruleIndex"];
     CHECK(run["tool"]["driver"]["rules"][rule]["id"] == "tlsa-digest-length");
     CHECK(results[2]["level"] == "note");
-    CHECK_FALSE(results[2]["locations"][0]["physicalLocation"].contains(
-        "region"));
+    CHECK_FALSE(
+        results[2]["locations"][0]["physicalLocation"].contains("region"));
 }
 
 TEST_CASE("JSON report counts findings against the threshold") {
@@ -157,8 +158,8 @@ TEST_CASE("JUnit report fails checks at or above the threshold") {
 }
 
 TEST_CASE("GitHub annotations escape properties and messages") {
-    std::string github = render_report(sample(), ReportFormat::github,
-                                       context(Severity::error));
+    std::string github =
+        render_report(sample(), ReportFormat::github, context(Severity::error));
     CHECK(github ==
           "::error file=zones/a b.zone,line=7,title=tlsa-digest-length::"
           "SHA2-256 data is 3 octets\n"

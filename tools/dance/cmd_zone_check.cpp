@@ -1,18 +1,18 @@
 // dance zone-check: checks TLSA records in zone files before they ship,
 // alone and against the credentials they should publish.
-#include <ctime>
-#include <iostream>
-#include <iterator>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "command.hpp"
 #include "dance/zone.hpp"
 #include "dance/zone_check.hpp"
 #include "dance/zone_report.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+
+#include <ctime>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
 
 #ifndef DANCE_VERSION
 #define DANCE_VERSION "unknown"
@@ -191,8 +191,8 @@ int run_zone_check(const ZoneCheckCommandOptions& options) {
         return exit_usage;
     }
 
-    ZoneChecker checker(ZoneCheckOptions{
-        *policy, *now, credentials ? &*credentials : nullptr});
+    ZoneChecker checker(
+        ZoneCheckOptions{*policy, *now, credentials ? &*credentials : nullptr});
     ZoneReadOptions read_options;
     read_options.origin = options.origin;
     for (const std::string& file : options.files) {
@@ -206,8 +206,7 @@ int run_zone_check(const ZoneCheckCommandOptions& options) {
     std::vector<Diagnostic> diagnostics = checker.finish();
     ReportFormat format = *parse_report_format(options.format);
     Severity threshold = *parse_severity(options.fail_on);
-    ReportContext context{DANCE_VERSION, options.files,
-                          checker.stats().records,
+    ReportContext context{DANCE_VERSION, options.files, checker.stats().records,
                           checker.stats().tlsa_records, threshold};
     std::cout << render_report(diagnostics, format, context) << std::flush;
     if (format == ReportFormat::text)

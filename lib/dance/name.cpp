@@ -183,9 +183,13 @@ Result<std::string> normalise_unicode_label(std::string_view label) {
     if (a_label->find('.') != std::string::npos)
         return label_error(label, "contains a Unicode full stop: separate "
                                   "labels with the ASCII dot '.'");
-    if (auto error = check_length(*a_label))
-        return *error;
-    return to_lower_ascii(*a_label);
+    if (a_label->empty())
+        return label_error(label, "is not a valid IDNA2008 label: it maps "
+                                  "to an empty label");
+
+    // Mapping can leave characters that are not valid in a label, so the
+    // result gets the full ASCII checks.
+    return normalise_ascii_label(*a_label);
 }
 
 // Validates one label and returns its stored form: lowercase, with Unicode

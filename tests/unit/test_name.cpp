@@ -75,6 +75,8 @@ const BadName bad_names[] = {
      "contains a Unicode full stop: separate "
      "labels with the ASCII dot '.'"},
     {"-ü.example", "label \"-ü\" starts with a hyphen"},
+    {"\xc2\xb8.example", "label \"\xc2\xb8\" is not a valid IDNA2008 label: it "
+                         "maps to an empty label"},
 };
 
 std::string repeat(char c, std::size_t count) {

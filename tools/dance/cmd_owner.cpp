@@ -3,6 +3,7 @@
 #include "command.hpp"
 #include "dance/clientid.hpp"
 #include "dance/hex.hpp"
+#include "dance/message_text.hpp"
 #include "dance/name.hpp"
 #include "dance/owner.hpp"
 #include "exit_codes.hpp"
@@ -54,7 +55,7 @@ Error usage_error(const std::string& message) {
     return make_error(ErrorCategory::usage, message);
 }
 
-// Which form the options ask for. Exactly one of --service, --device,
+// Selects the form from the options. Exactly one of --service, --device,
 // --port, or --client on its own selects it, and each needs its partners.
 Result<OwnerForm> select_form(const OwnerOptions& o) {
     const int forms = !o.service.empty() + !o.device.empty() + !o.port.empty();
@@ -107,8 +108,8 @@ Result<std::uint16_t> parse_port(const std::string& text) {
         text.find_first_not_of("0123456789") == std::string::npos;
     const unsigned long port = digits ? std::stoul(text) : 0;
     if (port < 1 || port > 65535)
-        return usage_error("invalid --port \"" + text +
-                           "\": use a port number from 1 to 65535");
+        return usage_error("invalid --port " + quote_for_message(text) +
+                           ": use a port number from 1 to 65535");
     return static_cast<std::uint16_t>(port);
 }
 

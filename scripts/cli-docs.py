@@ -5,7 +5,7 @@ The dump comes from the same CLI11 definitions that print --help, so the
 completions and the SYNOPSIS and OPTIONS sections cannot drift from it.
 
     cli-docs.py completion {bash,zsh,fish} CLI_JSON OUTPUT
-    cli-docs.py man CLI_JSON PAGE SOURCE.scd OUTPUT.scd
+    cli-docs.py man CLI_JSON PAGE SOURCE.scd OUTPUT.scd [CHECKS]
 
 PAGE is "dance" for dance(1) or a subcommand name such as "tlsa". SOURCE is
 hand-written scdoc with marker lines (a scdoc comment, so an unexpanded
@@ -15,17 +15,26 @@ marker never reaches the page) where the generated sections go:
     ; @OPTIONS@       the OPTIONS section
     ; @SUBCOMMANDS@   the SUBCOMMANDS section, a list of subcommands
     ; @SUBCOMMAND_PAGES@  a paragraph naming each subcommand's page
+    ; @CHECKS@        the CHECKS section, from CHECKS: the output of
+                      `dance zone-check --list-checks`
 """
 
 import json
+import re
 import sys
 
-MARKERS = ("SYNOPSIS", "OPTIONS", "SUBCOMMANDS", "SUBCOMMAND_PAGES")
+MARKERS = ("SYNOPSIS", "OPTIONS", "SUBCOMMANDS", "SUBCOMMAND_PAGES",
+           "CHECKS")
 
 
 def load(path):
     with open(path, encoding="utf-8") as stream:
         return json.load(stream)
+
+
+def read(path):
+    with open(path, encoding="utf-8") as stream:
+        return stream.read()
 
 
 def write(path, text):
@@ -343,7 +352,7 @@ def scd_escape(text):
     lines = []
     for line in escaped.split("\n"):
         stripped = line.lstrip()
-        if stripped.startswith(("- ", "+ ", ". ", "#")):
+        if stripped.startswith(("-", "+", ". ", "#")):
             line = line.replace(stripped, "\\" + stripped, 1)
         lines.append(line)
     return "\n".join(lines)
@@ -455,7 +464,23 @@ def subcommand_pages(cli):
     return ", ".join(f"*dance-{sub['name']}*(1)" for sub in cli["subcommands"])
 
 
-def generate_man(cli, page, source):
+def checks_section(listing):
+    """Turn "ID (severity): meaning" lines into a definition list."""
+    if listing is None:
+        sys.exit("cli-docs: the page has a '; @CHECKS@' marker, so give "
+                 "the output of 'dance zone-check --list-checks'")
+    entries = []
+    for line in listing.strip().split("\n"):
+        match = re.fullmatch(r"(\S+) \((\w+)\): (.+)", line)
+        if not match:
+            sys.exit(f"cli-docs: unexpected check listing line: {line!r}")
+        check, severity, meaning = match.groups()
+        entries.append(f"*{scd_escape(check)}* ({severity})\n"
+                       f"\t{scd_escape(meaning)}\n")
+    return "# CHECKS\n\n" + "\n".join(entries)
+
+
+def generate_man(cli, page, source, listing=None):
     if page == "dance":
         app, command = cli, "dance"
     else:
@@ -466,6 +491,8 @@ def generate_man(cli, page, source):
         "SUBCOMMANDS": subcommands_section(cli),
         "SUBCOMMAND_PAGES": subcommand_pages(cli),
     }
+    if "; @CHECKS@" in source:
+        sections["CHECKS"] = checks_section(listing)
 
     lines = []
     found = set()
@@ -493,10 +520,10 @@ def main(argv):
                      "use bash, zsh or fish")
         write(argv[4], generators[argv[2]](load(argv[3])))
         return 0
-    if len(argv) == 6 and argv[1] == "man":
-        with open(argv[4], encoding="utf-8") as stream:
-            source = stream.read()
-        write(argv[5], generate_man(load(argv[2]), argv[3], source))
+    if len(argv) in (6, 7) and argv[1] == "man":
+        source = read(argv[4])
+        listing = read(argv[6]) if len(argv) == 7 else None
+        write(argv[5], generate_man(load(argv[2]), argv[3], source, listing))
         return 0
     sys.exit(__doc__)
 

@@ -17,8 +17,11 @@ using match_detail::parse_certificate;
 using match_detail::usage_label;
 using match_detail::validity_problem;
 
+// "(DANE-EE, SPKI)": the pair that digest agility compares within.
 std::string record_key(const TlsaRecord& record) {
-    return usage_label(record.usage) + " " + std::to_string(record.selector);
+    const char* selector = selector_mnemonic(record.selector);
+    return "(" + usage_label(record.usage) + ", " +
+           (selector ? selector : std::to_string(record.selector)) + ")";
 }
 
 // Why a record cannot be used here, or std::nullopt: the RFC 6698

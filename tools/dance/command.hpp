@@ -20,6 +20,7 @@ using SubcommandFactory = Subcommand (*)(CLI::App& parent);
 const std::vector<SubcommandFactory>& subcommand_factories();
 Subcommand add_owner_command(CLI::App& parent);
 Subcommand add_tlsa_command(CLI::App& parent);
+Subcommand add_verify_command(CLI::App& parent);
 Subcommand add_probe_command(CLI::App& parent);
 Subcommand add_zone_check_command(CLI::App& parent);
 Subcommand add_serve_command(CLI::App& parent);

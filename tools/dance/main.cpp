@@ -22,6 +22,7 @@ const std::vector<SubcommandFactory>& subcommand_factories() {
     static const std::vector<SubcommandFactory> factories = {
         add_owner_command,
         add_tlsa_command,
+        add_verify_command,
         add_probe_command,
         add_zone_check_command,
         add_serve_command,

@@ -13,6 +13,8 @@ packages=(
     # test peers and the loopback DNSSEC test bed
     gnutls-bin openssl nsd unbound ldnsutils bind9-dnsutils getdns-utils
     knot-dnsutils iproute2 python3
+    # JSON checks in the dance verify integration tests
+    jq
     # fuzzing and sanitizers (clang's runtime for -fsanitize=fuzzer)
     clang libclang-rt-14-dev
     # docs and shell completions

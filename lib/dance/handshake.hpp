@@ -49,7 +49,7 @@ struct CertificateSummary {
 Result<std::vector<CertificateSummary>> summarize_certificates(
     std::span<const std::vector<std::uint8_t>> chain);
 
-// What a CertificateRequest contained, as the client received it.
+// The contents of a CertificateRequest, as the client received it.
 struct CertificateRequestInfo {
     bool clientid_present = false;
     std::vector<std::uint8_t> clientid_data; // its extension_data
@@ -171,7 +171,7 @@ struct ServerReport {
     PresentedClient presented;
     bool decision_called = false;
 
-    // Why the extension was rejected before the decision callback ran.
+    // The reason the extension was rejected before the decision callback.
     std::optional<ClientIdError> clientid_problem;
     bool clientid_unsolicited = false;
     bool clientid_not_first_entry = false;

@@ -134,8 +134,8 @@ public:
         return taken;
     }
 
-    // Reads one reply of a line protocol; for SMTP, the last line of a
-    // multi-line reply is the one whose code is followed by a space.
+    // Reads one reply of a line protocol. For SMTP that is several lines,
+    // up to the one whose code is followed by a space.
     Result<std::string> read_reply(bool smtp) {
         while (true) {
             auto line = read_until("\n");

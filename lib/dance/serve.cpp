@@ -123,8 +123,8 @@ bool decide(Shared& shared, const PresentedClient& presented,
     return fail_by_policy(config, decision, result.reason, result.detail);
 }
 
-// Why the handshake did not finish, when the decision callback did not
-// abort it.
+// Sets verdict and reason for a handshake that did not finish although
+// the decision callback did not abort it.
 void explain_failure(const ServerReport& report, ConnectionEvent& event) {
     event.verdict = ConnectionVerdict::rejected;
     if (report.clientid_unsolicited) {

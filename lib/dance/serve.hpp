@@ -1,8 +1,9 @@
-// A reference DANCE server (draft-ietf-dance-client-auth, server steps):
-// it requests dane_clientid in every CertificateRequest, takes ClientName
-// from the client's Certificate, checks it against an allowlist of name
-// suffixes before any DNS query, authenticates the presented chain
-// through an Authenticator, and applies the failure policy.
+// A reference DANCE server following the server steps of
+// draft-ietf-dance-client-auth. It requests dane_clientid in every
+// CertificateRequest and takes ClientName from the client's Certificate.
+// It checks the name against an allowlist of suffixes before any DNS
+// query, authenticates the presented chain through an Authenticator, and
+// applies the failure policy.
 //
 // One thread per connection, up to a cap; the listening loop stops
 // accepting while the cap is reached, so further clients wait in the
@@ -49,8 +50,8 @@ using Authenticator = std::function<ClientAuthentication(
     const std::vector<std::vector<std::uint8_t>>& chain,
     Clock::time_point deadline)>;
 
-// What the server does when authentication fails where the draft leaves
-// the choice to policy (DNSSEC failure, no match, allowlist denial).
+// The server's action on an authentication failure where the draft
+// leaves the choice to policy (DNSSEC failure, no match, allowlist denial).
 enum class FailurePolicy { abort, unauthenticated };
 
 struct ServeConfig {

@@ -1,5 +1,5 @@
 // dance probe: one TLS 1.3 handshake against a server, reporting whether
-// it asks for dane_clientid and what it does with the client's identity.
+// it requests dane_clientid and how it treats the client's identity.
 #include "command.hpp"
 #include "dance/clientid.hpp"
 #include "dance/handshake.hpp"
@@ -287,7 +287,7 @@ bool server_supports_dance(const ClientReport& report) {
            report.certificate_request->clientid_present;
 }
 
-// What an alert from the server means for a DANCE client.
+// Explains an alert from the server in DANCE terms.
 std::string explain_alert(std::uint8_t alert) {
     switch (alert) {
     case 40:

@@ -7,6 +7,7 @@
 #include "exit_codes.hpp"
 #include "output.hpp"
 
+#include <charconv>
 #include <ctime>
 #include <iostream>
 #include <iterator>
@@ -70,8 +71,14 @@ struct ZoneCheckCommandOptions {
 // Unix seconds, or a UTC date "YYYY-MM-DD" with an optional "THH:MM:SSZ".
 std::optional<std::int64_t> parse_time(const std::string& text) {
     if (!text.empty() &&
-        text.find_first_not_of("0123456789") == std::string::npos)
-        return std::stoll(text);
+        text.find_first_not_of("0123456789") == std::string::npos) {
+        std::int64_t seconds = 0;
+        auto [end, status] =
+            std::from_chars(text.data(), text.data() + text.size(), seconds);
+        if (status != std::errc())
+            return std::nullopt;
+        return seconds;
+    }
 
     std::tm parts{};
     const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &parts);
@@ -242,12 +249,12 @@ Subcommand add_zone_check_command(CLI::App& parent) {
         ->type_name("NAME");
     app->add_option("--format", options->format, "Output format")
         ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github"}))
-        ->type_name("text|json|sarif|junit|github");
+        ->type_name("FORMAT");
     app->add_option("--fail-on", options->fail_on,
                     "Lowest severity that makes the exit code 1 "
                     "(default: error)")
         ->check(CLI::IsMember({"error", "warning", "notice"}))
-        ->type_name("error|warning|notice");
+        ->type_name("SEVERITY");
     app->add_option("--config", options->config,
                     "Policy file: key = value lines or JSON (see below)")
         ->type_name("FILE");

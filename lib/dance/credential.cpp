@@ -433,9 +433,10 @@ std::string curve_name(gnutls_ecc_curve_t curve) {
     }
 }
 
-KeyInfo describe_key(gnutls_pubkey_t key) {
+// Names an algorithm with its size; `curve` is used for ECDSA only.
+KeyInfo key_info(int algorithm, unsigned bits, gnutls_ecc_curve_t curve) {
     KeyInfo info;
-    int algorithm = gnutls_pubkey_get_pk_algorithm(key, &info.bits);
+    info.bits = bits;
     switch (algorithm) {
     case GNUTLS_PK_RSA:
         info.algorithm = "RSA";
@@ -452,15 +453,10 @@ KeyInfo describe_key(gnutls_pubkey_t key) {
     case GNUTLS_PK_EDDSA_ED448:
         info.algorithm = "Ed448";
         break;
-    case GNUTLS_PK_ECDSA: {
+    case GNUTLS_PK_ECDSA:
         info.algorithm = "ECDSA";
-        gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
-        Datum x, y;
-        if (gnutls_pubkey_export_ecc_raw2(key, &curve, &x.datum, &y.datum, 0) >=
-            0)
-            info.curve = curve_name(curve);
+        info.curve = curve_name(curve);
         break;
-    }
     default: {
         const char* name = gnutls_pk_algorithm_get_name(
             static_cast<gnutls_pk_algorithm_t>(algorithm));
@@ -468,6 +464,39 @@ KeyInfo describe_key(gnutls_pubkey_t key) {
     }
     }
     return info;
+}
+
+KeyInfo describe_key(gnutls_pubkey_t key) {
+    unsigned bits = 0;
+    int algorithm = gnutls_pubkey_get_pk_algorithm(key, &bits);
+    gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
+    if (algorithm == GNUTLS_PK_ECDSA) {
+        Datum x, y;
+        gnutls_pubkey_export_ecc_raw2(key, &curve, &x.datum, &y.datum, 0);
+    }
+    return key_info(algorithm, bits, curve);
+}
+
+// The same facts read from a certificate, which saves importing its key
+// a second time. GnuTLS reports an ECDSA key's size as its curve's, so the
+// curve is only exported when the size leaves it open.
+KeyInfo describe_key(gnutls_x509_crt_t crt) {
+    unsigned bits = 0;
+    int algorithm = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
+    gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
+    if (algorithm == GNUTLS_PK_ECDSA) {
+        if (bits == 256)
+            curve = GNUTLS_ECC_CURVE_SECP256R1;
+        else if (bits == 384)
+            curve = GNUTLS_ECC_CURVE_SECP384R1;
+        else if (bits == 521)
+            curve = GNUTLS_ECC_CURVE_SECP521R1;
+        else {
+            Datum x, y;
+            gnutls_x509_crt_get_pk_ecc_raw(crt, &curve, &x.datum, &y.datum);
+        }
+    }
+    return key_info(algorithm, bits, curve);
 }
 
 Result<PubkeyHandle> import_spki(ByteView der, std::string_view source) {
@@ -572,23 +601,28 @@ Result<CrtHandle> import_certificate(ByteView der, std::string_view source,
     return crt;
 }
 
-Status fill_names(gnutls_x509_crt_t crt, CertificateInfo& info) {
+Status fill_names(gnutls_x509_crt_t crt, CertificateInfo& info,
+                  bool all_names) {
     Result<std::string> subject = distinguished_name(crt, false);
     if (!subject)
         return subject.error();
+    info.subject = std::move(*subject);
+    info.self_issued = gnutls_x509_crt_check_issuer(crt, crt) == 1;
+    if (!all_names)
+        return Ok{};
+
     Result<std::string> issuer = distinguished_name(crt, true);
     if (!issuer)
         return issuer.error();
-    info.subject = std::move(*subject);
     info.issuer = std::move(*issuer);
-    info.self_issued = gnutls_x509_crt_check_issuer(crt, crt) == 1;
     info.dns_names = dns_names(crt);
     return Ok{};
 }
 
 Result<CertificateInfo> describe_certificate(gnutls_x509_crt_t crt, Bytes der,
                                              std::string_view source,
-                                             std::size_t position) {
+                                             std::size_t position,
+                                             bool all_names) {
     CertificateInfo info;
     std::optional<Bytes> spki = certificate_spki(der);
     if (!spki)
@@ -597,7 +631,7 @@ Result<CertificateInfo> describe_certificate(gnutls_x509_crt_t crt, Bytes der,
     info.spki_der = std::move(*spki);
     info.der = std::move(der);
 
-    Status named = fill_names(crt, info);
+    Status named = fill_names(crt, info, all_names);
     if (!named)
         return named.error();
 
@@ -616,10 +650,7 @@ Result<CertificateInfo> describe_certificate(gnutls_x509_crt_t crt, Bytes der,
                                                        &path_length) >= 0 &&
                  ca != 0;
 
-    Result<PubkeyHandle> key = import_spki(info.spki_der, source);
-    if (!key)
-        return key.error();
-    info.key = describe_key(key->get());
+    info.key = describe_key(crt);
     return info;
 }
 
@@ -666,14 +697,14 @@ std::string issuance_problem(gnutls_x509_crt_t child, gnutls_x509_crt_t parent,
 }
 
 Status add_certificates(const std::vector<Bytes>& ders, std::string_view source,
-                        Credential& credential) {
+                        bool all_names, Credential& credential) {
     std::vector<CrtHandle> handles;
     for (std::size_t i = 0; i < ders.size(); ++i) {
         Result<CrtHandle> crt = import_certificate(ders[i], source, i);
         if (!crt)
             return crt.error();
         Result<CertificateInfo> info =
-            describe_certificate(crt->get(), ders[i], source, i);
+            describe_certificate(crt->get(), ders[i], source, i, all_names);
         if (!info)
             return info.error();
         credential.certificates.push_back(std::move(*info));
@@ -786,15 +817,16 @@ void wipe(std::vector<Bytes>& secrets) {
         gnutls_memset(secret.data(), 0, secret.size());
 }
 
-Status assemble(Pieces& pieces, ExpectedKind expected, std::string_view source,
-                Credential& credential) {
-    Result<CredentialKind> kind = choose_kind(pieces, expected, source);
+Status assemble(Pieces& pieces, const LoadOptions& options,
+                std::string_view source, Credential& credential) {
+    Result<CredentialKind> kind = choose_kind(pieces, options.expected, source);
     if (!kind)
         return kind.error();
     credential.kind = *kind;
 
     if (*kind == CredentialKind::certificates)
-        return add_certificates(pieces.certificates, source, credential);
+        return add_certificates(pieces.certificates, source, options.all_names,
+                                credential);
 
     if (*kind == CredentialKind::public_key) {
         Status one = check_one_key(pieces.public_keys, "public key", source);
@@ -892,7 +924,7 @@ Result<Credential> parse_credential(std::span<const std::uint8_t> bytes,
     Credential credential;
     credential.source = std::string(source);
     credential.encoding = pieces->encoding;
-    Status assembled = assemble(*pieces, options.expected, source, credential);
+    Status assembled = assemble(*pieces, options, source, credential);
     wipe(pieces->private_keys);
     if (!assembled)
         return assembled.error();

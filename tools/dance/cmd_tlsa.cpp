@@ -332,6 +332,12 @@ Result<Plan> make_plan(const TlsaOptions& options) {
     if (!format)
         return format.error();
     plan.format = *format;
+
+    // Issuer names and dNSNames appear only in JSON and in the name checks
+    // of usages 0, 1 and 2; skipping them speeds up large DANE-EE batches.
+    plan.load.all_names = plan.format == Plan::Format::json;
+    for (const AssociationRequest& request : plan.requests)
+        plan.load.all_names |= request.usage != 3;
     return plan;
 }
 

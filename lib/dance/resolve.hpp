@@ -98,7 +98,9 @@ struct ResolverConfig {
     // Limit for one whole lookup, validation chain included.
     std::chrono::milliseconds timeout{5000};
 
-    // TCP only, instead of UDP with fallback to TCP on truncation.
+    // Accepted for the --tcp option, which is now what every lookup does:
+    // queries always go over TCP, because libgetdns 1.6.0 corrupts its
+    // heap when UDP replies are lost (see set_transport in resolve.cpp).
     bool tcp = false;
 };
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <getdns/getdns.h>
+#include <getdns/getdns_extra.h>
 
 #include <memory>
 #include <string>
@@ -27,6 +28,20 @@ struct GetdnsContextDeleter {
 using GetdnsList = std::unique_ptr<getdns_list, GetdnsListDeleter>;
 using GetdnsDict = std::unique_ptr<getdns_dict, GetdnsDictDeleter>;
 using GetdnsContext = std::unique_ptr<getdns_context, GetdnsContextDeleter>;
+
+// An event loop for getdns contexts on poll(2). It collects the due events
+// of a round before running any callback, and skips an event that an
+// earlier callback of the round cleared or rescheduled. Must outlive the
+// contexts that use it.
+struct PollLoop : getdns_eventloop {
+    PollLoop();
+    ~PollLoop();
+    PollLoop(const PollLoop&) = delete;
+    PollLoop& operator=(const PollLoop&) = delete;
+
+    struct State;
+    std::unique_ptr<State> state;
+};
 
 // The upstreams of config, or the nameserver lines of its resolv_conf
 // when it names none.

@@ -358,38 +358,75 @@ TEST_CASE("anchor for a key the root does not use makes answers bogus") {
     CHECK(found->dnssec == DnssecStatus::bogus);
 }
 
-TEST_CASE("silent upstream times out within the timeout") {
-    // A bound UDP socket that never replies.
-    int silent = socket(AF_INET, SOCK_DGRAM, 0);
-    REQUIRE(silent >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(silent, reinterpret_cast<sockaddr*>(&address),
-                 sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(getsockname(silent, reinterpret_cast<sockaddr*>(&address),
-                        &length) == 0);
+namespace {
 
+// A TCP socket on a free loopback port. With listening set, the kernel
+// accepts connections that no process ever reads or answers.
+struct LoopbackSocket {
+    int fd = -1;
+    std::string upstream;
+
+    explicit LoopbackSocket(bool listening) {
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address),
+                     sizeof address) == 0);
+        socklen_t length = sizeof address;
+        REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address),
+                            &length) == 0);
+        if (listening)
+            REQUIRE(listen(fd, 16) == 0);
+        upstream = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+    }
+    ~LoopbackSocket() { close(fd); }
+};
+
+dance::Resolver resolver_for(const std::string& upstream) {
     dance::ResolverConfig config;
-    config.upstreams = {"127.0.0.1:" + std::to_string(ntohs(address.sin_port))};
+    config.upstreams = {upstream};
     config.trust_anchor_file = env("DANCE_TA_ROOT_DS");
     config.timeout = std::chrono::milliseconds(500);
     auto resolver = dance::Resolver::create(config);
     REQUIRE(resolver.ok());
+    return std::move(*resolver);
+}
+
+} // namespace
+
+TEST_CASE("silent upstream times out within the timeout") {
+    LoopbackSocket silent(true);
+    dance::Resolver resolver = resolver_for(silent.upstream);
 
     auto start = std::chrono::steady_clock::now();
-    auto found = resolver->lookup_tlsa(name_from_env("DANCE_NAME_SERVICE"));
+    auto found = resolver.lookup_tlsa(name_from_env("DANCE_NAME_SERVICE"));
     auto elapsed = std::chrono::steady_clock::now() - start;
-    close(silent);
 
     REQUIRE(found.ok());
     CHECK(found->status == LookupStatus::timeout);
     CHECK(found->dnssec == DnssecStatus::indeterminate);
-    CHECK(found->reason == "no reply from " + config.upstreams[0] +
-                               " within 500 ms");
+    CHECK(found->reason ==
+          "no reply from " + silent.upstream + " within 500 ms");
     CHECK(elapsed >= std::chrono::milliseconds(450));
     CHECK(elapsed < std::chrono::milliseconds(1500));
+}
+
+TEST_CASE("closed upstream port fails without waiting") {
+    LoopbackSocket closed(false);
+    dance::Resolver resolver = resolver_for(closed.upstream);
+
+    auto start = std::chrono::steady_clock::now();
+    auto found = resolver.lookup_tlsa(name_from_env("DANCE_NAME_SERVICE"));
+    auto elapsed = std::chrono::steady_clock::now() - start;
+
+    REQUIRE(found.ok());
+    CHECK(found->status == LookupStatus::failed);
+    CHECK(found->dnssec == DnssecStatus::indeterminate);
+    CHECK(found->reason == "no reply from " + closed.upstream +
+                               ": the connection failed or closed early");
+    CHECK(elapsed < std::chrono::milliseconds(450));
 }
 
 TEST_CASE("batch returns every name once with its own outcome") {

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Times dance zone-check against kzonecheck (Knot DNS) and ldns-read-zone
-# on generated zones of 100,000 and 1,000,000 records (10% TLSA), and
-# prints a Markdown table of wall time and peak resident memory from
-# GNU time. Each tool reads the same file; each run is repeated RUNS times
-# and the fastest is kept, so the page cache is warm for all of them.
+# on generated zones, and prints a Markdown table of wall time and peak
+# resident memory from GNU time. Each tool reads the same file; each run is
+# repeated RUNS times and the fastest is kept, so the page cache is warm
+# for all of them.
 #
-#   bench/zone.sh [SIZES...]      default sizes: 100000 1000000
+#   bench/zone.sh [RECORDS[:TLSA_PERCENT]...]
+#
+# The default cases, 100000:10 1000000:10 1000000:1, show time and memory
+# as the zone grows and as its share of TLSA records shrinks.
 #
 # Environment: DANCE_BIN (default build/tools/dance), RUNS (default 3).
 # scripts/install-deps.sh installs kzonecheck (knot-dnssecutils), ldnsutils
@@ -16,7 +19,7 @@ cd "$(dirname "$0")/.."
 dance=${DANCE_BIN:-build/tools/dance}
 runs=${RUNS:-3}
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(100000 1000000)
+[ ${#sizes[@]} -gt 0 ] || sizes=(100000:10 1000000:10 1000000:1)
 
 for tool in "$dance" kzonecheck ldns-read-zone /usr/bin/time python3; do
     if ! command -v "$tool" >/dev/null; then
@@ -45,11 +48,14 @@ measure() {
     echo "$best_time $best_memory"
 }
 
-echo "| records | tool | wall time (s) | peak RSS (MB) |"
-echo "|---|---|---|---|"
-for size in "${sizes[@]}"; do
+echo "| records | TLSA | tool | wall time (s) | peak RSS (MB) |"
+echo "|---|---|---|---|---|"
+for case in "${sizes[@]}"; do
+    size=${case%%:*}
+    percent=10
+    [ "$case" = "$size" ] || percent=${case#*:}
     zone="$work/bench-$size.zone"
-    python3 bench/gen_zone.py "$size" >"$zone"
+    python3 bench/gen_zone.py "$size" "$percent" >"$zone"
 
     declare -A commands=(
         ["dance zone-check"]="$dance zone-check --now 2026-12-01 $zone"
@@ -59,7 +65,8 @@ for size in "${sizes[@]}"; do
     for tool in "dance zone-check" "kzonecheck" "ldns-read-zone"; do
         # shellcheck disable=SC2086 # the command line is split on purpose
         read -r seconds memory <<<"$(measure ${commands[$tool]})"
-        printf '| %s | %s | %s | %.0f |\n' "$size" "$tool" "$seconds" \
+        printf '| %s | %s%% | %s | %s | %.0f |\n' "$size" "$percent" "$tool" \
+            "$seconds" \
             "$(awk -v kb="$memory" 'BEGIN { print kb / 1024 }')"
     done
     rm -f "$zone"

@@ -26,8 +26,9 @@ struct ZoneCase {
 };
 
 std::vector<std::string> check_fixture(const std::string& fixture,
-                                       const ZonePolicy& policy) {
-    ZoneChecker checker(ZoneCheckOptions{policy, test_now, nullptr});
+                                       const ZonePolicy& policy,
+                                       std::int64_t now = test_now) {
+    ZoneChecker checker(ZoneCheckOptions{policy, now, nullptr});
     std::string path = zones + fixture;
     checker.add_file(path);
     Status read = read_zone_file(path, ZoneReadOptions{}, checker);
@@ -279,4 +280,54 @@ TEST_CASE("zone-syntax errors are counted apart from TLSA ones") {
     checker.finish();
     CHECK(checker.stats().records == 1);
     CHECK(checker.stats().syntax_errors == 2);
+}
+
+// signed.zone was signed once with ldns-signzone, valid from 2026-11-01 to
+// 2027-01-31, so these cases need no signer at test time.
+TEST_CASE("signed fixture verifies offline") {
+    ZonePolicy policy;
+    policy.suppressions.push_back({"pkix-usage-underscore-owner", "", ""});
+    CHECK(check_fixture("signed.zone", policy).empty());
+}
+
+TEST_CASE("signed fixture near expiry warns per RRSIG") {
+    ZonePolicy policy;
+    policy.suppressions.push_back({"pkix-usage-underscore-owner", "", ""});
+    constexpr std::int64_t january_28 = 1801094400; // 2027-01-28T00:00:00Z
+    std::vector<std::string> lines =
+        check_fixture("signed.zone", policy, january_28);
+    const std::string warning =
+        ": warning: [dnssec-signature-expiring] RRSIG expires at "
+        "2027-01-31T00:00:00Z, within 7 days: re-sign the zone before then";
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0] == zones + "signed.zone:14" + warning);
+    CHECK(lines[1] == zones + "signed.zone:18" + warning);
+    CHECK(lines[2] == zones + "signed.zone:23" + warning);
+}
+
+TEST_CASE("signed fixture after expiry fails") {
+    ZonePolicy policy;
+    policy.suppressions.push_back({"pkix-usage-underscore-owner", "", ""});
+    constexpr std::int64_t february_1 = 1801440000; // 2027-02-01T00:00:00Z
+    std::vector<std::string> lines =
+        check_fixture("signed.zone", policy, february_1);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0] == zones +
+                          "signed.zone:14: error: [dnssec-signature-expired] "
+                          "RRSIG expired at 2027-01-31T00:00:00Z; validators "
+                          "reject the RRset until it is re-signed");
+}
+
+TEST_CASE("RDATA changed after signing fails verification") {
+    ZonePolicy policy;
+    policy.suppressions.push_back({"pkix-usage-underscore-owner", "", ""});
+    std::vector<std::string> lines =
+        check_fixture("signed-broken.zone", policy);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] ==
+          zones +
+              "signed-broken.zone:17: error: [dnssec-signature-invalid] RRSIG "
+              "(key tag 41625, algorithm 13, signer example.) does not verify "
+              "over the TLSA RRset: the records changed after signing, or "
+              "the signature is corrupt; re-sign the zone");
 }

@@ -455,7 +455,7 @@ def subcommands_section(cli):
     for sub in cli["subcommands"]:
         first_line = sub["description"].split("\n")[0]
         entries.append(
-            f"*{sub['name']}*\n\t{scd_escape(first_line)} "
+            f"*{sub['name']}*\n\t{scd_escape(sentence(first_line))} "
             f"See *dance-{sub['name']}*(1).\n")
     return "# SUBCOMMANDS\n\n" + "\n".join(entries)
 

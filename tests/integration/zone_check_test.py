@@ -376,6 +376,26 @@ def test_credential_gaps(workdir):
         "there is no TLSA record at beta.example." in g for g in got), got)
 
 
+def test_credential_rejected(workdir):
+    certs = os.path.join(workdir, "rejected")
+    os.makedirs(certs)
+    cert, spki = make_key(certs, "client", 365, "client.example")
+    map_file = os.path.join(workdir, "rejected.txt")
+    with open(map_file, "w") as out_file:
+        out_file.write("client.pem other.example.\n")
+    zone = os.path.join(workdir, "rejected.zone")
+    with open(zone, "w") as out_file:
+        out_file.write(f"$ORIGIN example.\nother 300 IN TLSA 1 1 1 {spki}\n")
+    status, out, _ = run("--suppress", "dnssec-unsigned", "--certs", certs,
+                         "--map", map_file, zone)
+    got = findings(out)
+    check("PKIX-EE match without a valid chain is rejected",
+          len(got) == 1 and status == 1 and got[0].startswith(
+              f"{cert}: error: [credential-rejected] {cert} (CN=client) "
+              "does not authenticate as other.example (chain-invalid): "),
+          got)
+
+
 def main():
     workdir = tempfile.mkdtemp(prefix="dance-zone-check-")
     try:
@@ -385,6 +405,7 @@ def main():
         test_exit_codes(workdir)
         test_credentials(workdir)
         test_credential_gaps(workdir)
+        test_credential_rejected(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"{len(FAILED)} failed")

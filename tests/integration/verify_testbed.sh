@@ -147,11 +147,41 @@ field "expired leaf warning" '.warnings[0] | test("expired on 2021-01-01")' \
 verify "too long alias chain fails" 4 lookup-failed \
     --name "$DANCE_NAME_CNAME_CHAIN" "${client[@]}"
 
-# No resolver on the port: a temporary failure, exit 4.
+# A closed port and a resolver that never replies: temporary failures,
+# exit 4. The silent one reads and drops UDP queries and accepts TCP
+# connections without answering, so neither transport gets a reply.
 resolver=(--resolver 127.0.0.1:9 --trust-anchor "$DANCE_TA_ROOT_DS"
     --timeout 0.5)
+verify "closed resolver port fails" 4 lookup-failed \
+    --name "$DANCE_NAME_SERVICE" "${client[@]}"
+python3 -c '
+import select, socket, sys
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.bind(("127.0.0.1", 0))
+tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+tcp.listen(16)
+print(udp.getsockname()[1], flush=True)
+sys.stdout.close()
+held = []
+while True:
+    ready, _, _ = select.select([udp, tcp], [], [])
+    if udp in ready:
+        udp.recv(4096)
+    if tcp in ready:
+        held.append(tcp.accept()[0])
+' >"$work/silent.port" &
+silent_pid=$!
+for _ in $(seq 1 50); do
+    [ -s "$work/silent.port" ] && break
+    sleep 0.05
+done
+resolver=(--resolver "127.0.0.1:$(cat "$work/silent.port")"
+    --trust-anchor "$DANCE_TA_ROOT_DS" --timeout 0.5)
 verify "silent resolver times out" 4 timeout \
     --name "$DANCE_NAME_SERVICE" "${client[@]}"
+kill "$silent_pid"
+wait "$silent_pid" 2>/dev/null || true
 resolver=(--resolver "$DANCE_RESOLVER_UPSTREAM"
     --trust-anchor "$DANCE_TA_ROOT_DS" --timeout 5)
 

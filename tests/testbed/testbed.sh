@@ -20,7 +20,13 @@
 set -euo pipefail
 
 readonly ADDR=127.0.0.1
-readonly ZONE=dance.test
+# DANCE_TESTBED_TLD replaces "test" as the private top-level domain. Tools
+# built on libunbound, such as danetool, answer test. themselves as a
+# local zone (RFC 6761) and never query it, so bench/verify.sh runs its
+# danetool comparison under example. instead. Only the zones move; the
+# certificates keep their dance.test names.
+readonly TLD=${DANCE_TESTBED_TLD:-test}
+readonly ZONE=dance.$TLD
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -302,26 +308,34 @@ expired IN NS ns
 expired IN $ds_expired
 EOF
     } >"$DIR/zones/$ZONE"
+
+    # Bulk names for bench/verify.sh: DANCE_TESTBED_BULK=N adds
+    # _smtp-client.bulk1 to bulkN, each with the client key's record.
+    local bulk
+    for ((bulk = 1; bulk <= ${DANCE_TESTBED_BULK:-0}; bulk++)); do
+        printf '_smtp-client.bulk%d IN TLSA 3 1 1 %s\n' "$bulk" "$client"
+    done >>"$DIR/zones/$ZONE"
+
     local ds_zone
     ds_zone=$(sign_zone "$ZONE")
     tamper_record "$DIR/zones/$ZONE.signed" "_smtp-client.tampered.$ZONE."
 
-    { soa "test."; cat <<EOF
+    { soa "$TLD."; cat <<EOF
 @ IN NS ns
 ns IN A $ADDR
 dance IN NS ns.dance
 ns.dance IN A $ADDR
 dance IN $ds_zone
 EOF
-    } >"$DIR/zones/test"
+    } >"$DIR/zones/$TLD"
     local ds_test
-    ds_test=$(sign_zone test)
+    ds_test=$(sign_zone "$TLD")
 
-    { soa "test."; cat <<EOF
-@ IN NS ns.test.
-test. IN NS ns.test.
-ns.test. IN A $ADDR
-test. IN $ds_test
+    { soa "$TLD."; cat <<EOF
+@ IN NS ns.$TLD.
+$TLD. IN NS ns.$TLD.
+ns.$TLD. IN A $ADDR
+$TLD. IN $ds_test
 EOF
     } >"$DIR/zones/root"
     sign_zone "" >/dev/null
@@ -357,7 +371,7 @@ remote-control:
     control-enable: no
 EOF
     local zone
-    for zone in root test "$ZONE" "insecure.$ZONE" "expired.$ZONE"; do
+    for zone in root "$TLD" "$ZONE" "insecure.$ZONE" "expired.$ZONE"; do
         local file=$zone.signed name=$zone
         [ "$zone" = root ] && name=.
         [ "$zone" = "insecure.$ZONE" ] && file=$zone
@@ -392,14 +406,14 @@ server:
     # Every upstream here is on loopback, which Unbound skips by default.
     do-not-query-localhost: no
     # Otherwise Unbound returns NXDOMAIN for test. itself (RFC 6761).
-    local-zone: "test." nodefault
+    local-zone: "$TLD." nodefault
 remote-control:
     control-enable: no
 EOF
     # A delegation cannot carry a port, so every zone cut, the root
     # included, is a stub zone; root hints are never used.
     local zone
-    for zone in . test "$ZONE" "insecure.$ZONE" "expired.$ZONE"; do
+    for zone in . "$TLD" "$ZONE" "insecure.$ZONE" "expired.$ZONE"; do
         printf 'stub-zone:\n    name: "%s"\n    stub-addr: %s@%s\n' \
             "$zone" "$ADDR" "$AUTH_PORT" >>"$DIR/unbound.conf"
     done

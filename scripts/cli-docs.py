@@ -64,16 +64,26 @@ def long_or_first_name(option):
     return longs[0] if longs else option["names"][0]
 
 
+# Value names that say the value is a path; CLI11's ExistingFile,
+# ExistingDirectory and ExistingPath checks describe themselves the same way.
+FILE_WORDS = {"FILE", "PATH"}
+DIR_WORDS = {"DIR", "DIRECTORY"}
+
+
 def value_kind(option):
-    """Return "file", "dir" or "" for what an option's value names."""
-    type_name = option["type"].upper()
-    if "DIR" in type_name:
+    """Return "file", "dir", "any" or "" for what an option's value names.
+
+    "any" is an option left with CLI11's generic TEXT value name: it may
+    well be a path, so the shells offer file names. A specific value name
+    such as NAME or SECONDS gets no completion.
+    """
+    words = set(option.get("validators", [])) | {option["value_name"]}
+    if words & DIR_WORDS:
         return "dir"
-    if "FILE" in type_name or "PATH" in type_name:
+    if words & FILE_WORDS:
         return "file"
-    names = option.get("names", [option.get("name", "")])
-    if any(name.endswith("file") for name in names):
-        return "file"
+    if option["value_name"] == "TEXT":
+        return "any"
     return ""
 
 
@@ -95,7 +105,7 @@ def bash_value_cases(scope, options):
             action = f'COMPREPLY=($(compgen -W {words} -- "$cur"))'
         elif value_kind(option) == "dir":
             action = 'COMPREPLY=($(compgen -d -- "$cur"))'
-        elif value_kind(option) == "file":
+        elif value_kind(option) in ("file", "any"):
             action = 'COMPREPLY=($(compgen -f -- "$cur"))'
         else:
             # Free text: offer nothing rather than file names.
@@ -123,7 +133,7 @@ def generate_bash(cli):
         if "dir" in kinds:
             positional_arms.append(
                 f'            {sub["name"]}) COMPREPLY=($(compgen -d -- "$cur")) ;;')
-        elif "file" in kinds:
+        elif kinds & {"file", "any"}:
             positional_arms.append(
                 f'            {sub["name"]}) COMPREPLY=($(compgen -f -- "$cur")) ;;')
 
@@ -203,7 +213,7 @@ def zsh_action(option):
     kind = value_kind(option)
     if kind == "dir":
         return "_files -/"
-    if kind == "file":
+    if kind in ("file", "any"):
         return "_files"
     return " "
 
@@ -311,6 +321,8 @@ def fish_option_lines(condition, options):
         if not option["flag"]:
             if option["choices"]:
                 parts += ["-x", "-a", fish_quote(" ".join(option["choices"]))]
+            elif value_kind(option) == "dir":
+                parts += ["-x", "-a", "'(__fish_complete_directories)'"]
             elif value_kind(option):
                 parts += ["-r", "-F"]
             else:

@@ -64,8 +64,8 @@ std::vector<std::string> choices_from_description(const std::string& text) {
 
 // CLI11 has no validator count accessor, but get_validator(index) throws past
 // the end.
-std::vector<std::string> option_choices(CLI::Option& option) {
-    std::vector<std::string> choices;
+std::vector<std::string> validator_descriptions(CLI::Option& option) {
+    std::vector<std::string> descriptions;
     for (int index = 0;; ++index) {
         CLI::Validator* validator = nullptr;
         try {
@@ -73,8 +73,17 @@ std::vector<std::string> option_choices(CLI::Option& option) {
         } catch (const CLI::OptionNotFound&) {
             break;
         }
-        for (std::string& choice :
-             choices_from_description(validator->get_description()))
+        std::string description = validator->get_description();
+        if (!description.empty())
+            descriptions.push_back(std::move(description));
+    }
+    return descriptions;
+}
+
+std::vector<std::string> option_choices(CLI::Option& option) {
+    std::vector<std::string> choices;
+    for (const std::string& description : validator_descriptions(option)) {
+        for (std::string& choice : choices_from_description(description))
             choices.push_back(std::move(choice));
     }
     return choices;
@@ -94,11 +103,18 @@ int items_expected_max(const CLI::Option& option) {
     return maximum >= CLI::detail::expected_max_vector_size ? -1 : maximum;
 }
 
-// get_type_name() appends each validator's description after a colon, as
-// in "TEXT:FILE"; the part before it is the value name --help shows.
-std::string value_name(const CLI::Option& option) {
+// get_type_name() appends ":" and each validator's description to the
+// value name --help shows, as in "TEXT:FILE". The value name may contain
+// colons itself ("ADDR[:PORT]"), so the suffix is removed, not split off.
+std::string value_name(CLI::Option& option) {
     std::string type = option.get_type_name();
-    return type.substr(0, type.find(':'));
+    std::string suffix;
+    for (const std::string& description : validator_descriptions(option))
+        suffix += ":" + description;
+    bool has_suffix =
+        type.size() >= suffix.size() &&
+        type.compare(type.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return has_suffix ? type.substr(0, type.size() - suffix.size()) : type;
 }
 
 json option_names(const std::set<CLI::Option*>& options) {
@@ -128,6 +144,7 @@ json describe_option(CLI::Option& option) {
         {"required", option.get_required()},
         {"repeatable", is_repeatable(option)},
         {"flag", flag},
+        {"validators", validator_descriptions(option)},
         {"choices", option_choices(option)},
         {"envname", option.get_envname()},
         {"needs", option_names(option.get_needs())},

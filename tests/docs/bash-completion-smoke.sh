@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sources the generated bash completion and checks what <TAB> offers after
-# "dance tl" and "dance tlsa --us". Skips (77) until tlsa is registered.
+# "dance tl" and "dance tlsa --us", and the values of a set-checked option.
+# Skips (77) until tlsa is registered.
 set -u
 completion=$1
 
@@ -36,5 +37,11 @@ expect_completion() {
 
 expect_completion "tlsa" dance tl
 expect_completion "--usage" dance tlsa --us
+
+# Values from a CLI11 set check, also after "--option=".
+if grep -q '"zone-check --fail-on"' "$completion"; then
+    expect_completion "warning" dance zone-check --fail-on w
+    expect_completion "sarif" dance zone-check --format = s
+fi
 
 exit $failed

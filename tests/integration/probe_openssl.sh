@@ -62,6 +62,21 @@ expect_text asking "$work/asking.out" \
     "dane_clientid sent: extension_data 0f646576696365312e6578616d706c65"
 expect_text asking "$work/asking.out" "alert decode_error (50)"
 
+# STARTTLS: each protocol's exchange, then a handshake with a server
+# that requests a client certificate but not dane_clientid.
+for protocol in smtp imap pop3 xmpp; do
+    port=$(free_port)
+    start_server "$work/starttls-$protocol.log" python3 \
+        "$here/starttls_server.py" "$protocol" "$port" \
+        "$work/server.pem" "$work/server.key" "$work/client.pem"
+    wait_for_listen "$port" || fail "$protocol: test server did not start"
+    "$DANCE_BIN" probe "127.0.0.1:$port" --starttls "$protocol" \
+        "${client[@]}" >"$work/starttls-$protocol.out" 2>&1
+    expect_exit "STARTTLS $protocol server is without DANCE" 5 $?
+    expect_text "STARTTLS $protocol" "$work/starttls-$protocol.out" \
+        "certificate request: without dane_clientid"
+done
+
 # Nothing listens on a freshly closed port: a network failure, exit 4.
 closed=$(free_port)
 "$DANCE_BIN" probe "127.0.0.1:$closed" "${client[@]}" \

@@ -128,7 +128,7 @@ def check_completions(cli_path, bash, zsh, fish):
 
 
 def render(roff):
-    """Render a page as plain text and returns (text, groff warnings)."""
+    """Render a page as plain text and return (text, groff warnings)."""
     warnings = subprocess.run(
         ["groff", "-man", "-Tutf8", "-ww", "-z", roff],
         capture_output=True, text=True, check=False).stderr

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes COUNT self-signed certificates, device1.pem to deviceCOUNT.pem,
 into DIR for bench/tlsa.sh. One ECDSA P-256 key signs them all, so only
-the subject, SAN and serial differ; that is enough for dance tlsa, which
+the subject, SAN and serial differ. That is enough for dance tlsa, which
 reads and hashes each file independently."""
 import datetime
 import sys

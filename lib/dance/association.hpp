@@ -52,9 +52,9 @@ association_data(std::span<const std::uint8_t> selected,
 
 // Computes the record for one credential. Usages 1 and 3 use the leaf,
 // usages 0 and 2 a CA of the bundle. A bare key gives SPKI data only.
-// Errors name the request that cannot be met and the fix; they have
-// category usage for parameters out of range and input when the
-// credential cannot provide what was requested.
+// Errors name the request that cannot be met and the fix. Their category
+// is usage for parameters out of range, and input when the credential
+// cannot provide what was requested.
 Result<Association> compute_association(const Credential& credential,
                                         const AssociationRequest& request);
 

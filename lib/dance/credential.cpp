@@ -245,9 +245,9 @@ Status reject_encrypted(std::string_view source, std::size_t line) {
             "give the certificate or public key instead");
 }
 
-// Splits PEM text into blocks. Text before a BEGIN line is explanatory text
-// that RFC 7468 section 2 tells parsers to tolerate; anything but white
-// space after the last END line is rejected as trailing data.
+// Splits PEM text into blocks. Text before a BEGIN line is explanatory
+// text, which parsers must tolerate (RFC 7468 section 2). Anything but
+// white space after the last END line is rejected as trailing data.
 Result<std::vector<PemBlock>> split_pem(std::string_view text,
                                         std::string_view source) {
     static constexpr std::string_view begin_marker = "-----BEGIN ";

@@ -48,15 +48,15 @@ struct CertificateInfo {
     KeyInfo key;
 };
 
-// What a credential file turned out to contain.
+// The kind of credential a file was found to contain.
 enum class CredentialKind {
     certificates, // one certificate or a bundle
     public_key,   // a bare SubjectPublicKeyInfo
     private_key,  // a private key; only its public half is kept
 };
 
-// What the caller expects a file to contain. `any` accepts whatever the
-// file holds; the others reject a file of another kind with a message
+// The kind of credential a caller expects. `any` accepts whatever the
+// file contains. The others reject a file of another kind with a message
 // naming the option to use instead.
 enum class ExpectedKind { any, certificates, public_key, private_key };
 
@@ -80,8 +80,8 @@ struct Credential {
     // equals the next subject and the signature verifies with its key.
     // Also true for a single certificate.
     bool chains = true;
-    // Why the bundle does not chain, naming the positions; empty when it
-    // does.
+    // The reason the bundle does not chain, naming the positions. Empty
+    // when it chains.
     std::string chain_problem;
 
     bool is_bare_key() const { return kind != CredentialKind::certificates; }

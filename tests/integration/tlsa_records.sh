@@ -177,7 +177,7 @@ expect "bundle chains" "True" \
 
 # ---- danetool as a peer ---------------------------------------------------
 # danetool writes usages 0-3 (--ca, --no-domain), selectors 0 and 1 (--x509)
-# and matching types 1 and 2 (--hash); it has no Full (0). For --ca it
+# and matching types 1 and 2 (--hash). It has no Full (0). For --ca it
 # hashes the first certificate of the file, so it gets the CA alone.
 
 for name in $key_types; do

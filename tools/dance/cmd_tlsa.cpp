@@ -2,8 +2,8 @@
 //
 // Inputs are streamed: each one is loaded, turned into its records and
 // written before the next is read, so a fleet of any size runs in flat
-// memory. A failed input is reported and skipped; the exit code says
-// whether any failed.
+// memory. A failed input is reported and skipped, and the exit code
+// tells whether any failed.
 #include "command.hpp"
 #include "dance/association.hpp"
 #include "dance/credential.hpp"
@@ -53,7 +53,8 @@ struct TlsaOptions {
     bool has_option(const char* name) const { return app->count(name) > 0; }
 };
 
-// What the run does with every input, after the options are checked.
+// The checked options: the records to compute for every input and how to
+// write them.
 struct Plan {
     std::vector<AssociationRequest> requests;
     std::optional<Name> owner;

@@ -102,11 +102,18 @@ void check_fresh_signature(const TlsaLookup& found) {
     CHECK(*found.earliest_signature_expiry < now + 31 * 86400);
 }
 
+// The zones have a TTL of 300 s. Unbound counts it down while the answer
+// sits in its cache, so a slow run sees a little less.
+void check_ttl(const TlsaLookup& found) {
+    CHECK(found.ttl <= 300);
+    CHECK(found.ttl >= 240);
+}
+
 void check_secure_answer(const TlsaLookup& found) {
     CHECK(found.status == LookupStatus::answer);
     CHECK(found.dnssec == DnssecStatus::secure);
     CHECK(found.reason == "");
-    CHECK(found.ttl == 300);
+    check_ttl(found);
     check_fresh_signature(found);
 }
 
@@ -281,13 +288,13 @@ TEST_CASE("NXDOMAIN and NODATA are proven secure") {
         CHECK(missing.status == LookupStatus::nxdomain);
         CHECK(missing.dnssec == DnssecStatus::secure);
         CHECK(missing.records.empty());
-        CHECK(missing.ttl == 300);
+        check_ttl(missing);
 
         TlsaLookup empty = lookup(resolver, "DANCE_NAME_NODATA");
         CHECK(empty.status == LookupStatus::nodata);
         CHECK(empty.dnssec == DnssecStatus::secure);
         CHECK(empty.records.empty());
-        CHECK(empty.ttl == 300);
+        check_ttl(empty);
         check_fresh_signature(empty);
     }
 }

@@ -18,11 +18,13 @@ def main():
     # Each step writes ten records; every (10 / percent)th step makes its
     # tenth record a TLSA record, the others an A record.
     tlsa_every = max(1, round(10 / max(percent, 1)))
+
     out = sys.stdout
     out.write("$ORIGIN bench.example.\n$TTL 3600\n")
     out.write("@ IN SOA ns1 hostmaster 1 7200 900 1209600 300\n")
     out.write("@ IN NS ns1\nns1 IN A 192.0.2.1\n")
     written = 3
+
     i = 0
     while written < count:
         digest = hashlib.sha256(i.to_bytes(8, "big")).hexdigest()

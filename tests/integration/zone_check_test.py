@@ -96,17 +96,20 @@ def run_signed(zone, now=NOW):
 def test_signed_zones(workdir):
     good = sign(workdir, "good", "ECDSAP256SHA256", "20261101000000",
                 "20270131000000")
+
     status, out, err = run_signed(good)
     check("signed zone verifies clean", status == 0 and out == "",
           f"status {status} out {out!r} err {err!r}")
 
     rsa = sign(workdir, "rsa", "RSASHA256", "20261101000000",
                "20270131000000")
+
     status, out, _ = run_signed(rsa)
     check("RSASHA256 signatures verify", status == 0 and out == "", out)
 
     expiring = sign(workdir, "expiring", "ECDSAP256SHA256", "20261101000000",
                     "20261204000000")
+
     status, out, _ = run_signed(expiring)
     lines = sorted(line_of(expiring, owner + r"\._device.*RRSIG\s+TLSA")
                    for owner in (r"^broken", r"^good", r"^\*"))
@@ -128,6 +131,7 @@ def test_signed_zones(workdir):
 
     broken = rewrite(good, os.path.join(workdir, "broken.signed"),
                      HEX_B, "c" * 64)
+
     status, out, _ = run_signed(broken)
     line = line_of(broken, r"^broken\._device.*RRSIG\s+TLSA")
     got = findings(out)
@@ -143,6 +147,7 @@ def test_signed_zones(workdir):
     shutil.copy(good, unsigned_owner)
     with open(unsigned_owner, "a") as out_file:
         out_file.write(f"late._device.example. 300 IN TLSA 3 1 1 {HEX_A}\n")
+
     status, out, _ = run_signed(unsigned_owner)
     line = line_of(unsigned_owner, r"^late\._device")
     check("TLSA added after signing has no RRSIG",
@@ -156,6 +161,7 @@ def test_signed_zones(workdir):
     no_keys = os.path.join(workdir, "nokeys.signed")
     with open(no_keys, "w") as out_file:
         out_file.writelines(keyless)
+
     status, out, _ = run_signed(no_keys)
     got = findings(out)
     check("RRSIG without a zone DNSKEY",
@@ -205,6 +211,7 @@ def test_unsupported_algorithm(workdir):
                 "20270131000000")
     private = with_private_algorithm(
         good, os.path.join(workdir, "private-alg.signed"))
+
     status, out, _ = run_signed(private)
     got = findings(out)
     check("unsupported algorithm is a warning, not a failure",
@@ -216,6 +223,7 @@ def test_unsupported_algorithm(workdir):
 def test_formats(workdir):
     zone = os.path.join(os.environ.get("DANCE_SOURCE_ROOT", "."),
                         "tests/data/zones/rdata.zone")
+
     status, out, _ = run("--now", NOW, "--format", "sarif", zone)
     sarif = json.loads(out)
     results = sarif["runs"][0]["results"]
@@ -252,21 +260,28 @@ def test_formats(workdir):
 def test_exit_codes(workdir):
     source = os.environ.get("DANCE_SOURCE_ROOT", ".")
     clean = os.path.join(source, "tests/data/zones/clean.zone")
+
     status, _, _ = run("--now", NOW, clean)
     check("notices pass by default", status == 0, status)
+
     status, _, _ = run("--now", NOW, "--fail-on", "notice", clean)
     check("--fail-on notice fails on the unsigned notice", status == 1,
           status)
+
     status, _, err = run("--now", NOW, "--fail-on", "sometimes", clean)
     check("invalid --fail-on is a usage error", status == 2, err)
+
     status, _, err = run("--now", "yesterday", clean)
     check("invalid --now is a usage error", status == 2 and
           "invalid --now 'yesterday'" in err, err)
+
     status, _, err = run(os.path.join(workdir, "absent.zone"))
     check("missing zone file exits 3", status == 3 and
           "cannot read zone file" in err, err)
+
     status, _, _ = run(os.path.join(source, "tests/data/zones/syntax.zone"))
     check("zone-syntax exits 3", status == 3, status)
+
     status, out, _ = run("--now", NOW, "--suppress", "dnssec-unsigned", "-",
                          stdin=f"$ORIGIN example.\nd._device 300 IN TLSA 3 1 "
                                f"1 {HEX_A}\nd._device 300 IN TLSA 3 1 1 "
@@ -278,6 +293,7 @@ def test_exit_codes(workdir):
     with open(config, "w") as out_file:
         json.dump({"suppress": ["dnssec-unsigned", "duplicate-record"]},
                   out_file)
+
     status, out, _ = run("--config", config, "-",
                          stdin=f"$ORIGIN example.\nd._device 300 IN TLSA 3 1 "
                                f"1 {HEX_A}\nd._device 300 IN TLSA 3 1 1 "
@@ -308,11 +324,13 @@ def test_credentials(workdir):
     cert2, spki2 = make_key(certs, "sensor2", 10, "sensor2.example")
     cert3, _ = make_key(os.path.join(certs, "next"), "sensor2-next", 365,
                         "sensor2.example")
+
     map_file = os.path.join(workdir, "owners.txt")
     with open(map_file, "w") as out_file:
         out_file.write("# file owner [next]\n"
                        "sensor2.pem sensor2._device.example.\n"
                        "next/sensor2-next.pem sensor2._device.example. next\n")
+
     zone = os.path.join(workdir, "fleet.zone")
     with open(zone, "w") as out_file:
         out_file.write(
@@ -320,6 +338,7 @@ def test_credentials(workdir):
             f"device1 IN TLSA 3 1 1 {spki1}\n"
             f"device1 IN TLSA 3 1 1 {HEX_A}\n"
             f"sensor2._device IN TLSA 3 1 1 {spki2}\n")
+
     status, out, err = run("--suppress", "dnssec-unsigned", "--certs", certs,
                            "--map", map_file, zone)
     got = findings(out)
@@ -347,6 +366,7 @@ def test_credential_gaps(workdir):
                     "-pubkey", "-noout", "-out",
                     os.path.join(certs, "bare.pub")], check=True)
     os.remove(os.path.join(certs, "delta.pem"))
+
     zone = os.path.join(workdir, "gaps.zone")
     with open(zone, "w") as out_file:
         out_file.write(
@@ -355,6 +375,7 @@ def test_credential_gaps(workdir):
             f"alpha IN TLSA 3 1 1 {HEX_A}\n"
             f"alpha IN TLSA 3 1 2 {'d' * 128}\n"
             f"gamma IN TLSA 3 1 1 {spki3}\n")
+
     status, out, err = run("--suppress", "dnssec-unsigned", "--suppress",
                            "stale-record", "--certs", certs, zone)
     got = findings(out)
@@ -380,12 +401,15 @@ def test_credential_rejected(workdir):
     certs = os.path.join(workdir, "rejected")
     os.makedirs(certs)
     cert, spki = make_key(certs, "client", 365, "client.example")
+
     map_file = os.path.join(workdir, "rejected.txt")
     with open(map_file, "w") as out_file:
         out_file.write("client.pem other.example.\n")
+
     zone = os.path.join(workdir, "rejected.zone")
     with open(zone, "w") as out_file:
         out_file.write(f"$ORIGIN example.\nother 300 IN TLSA 1 1 1 {spki}\n")
+
     status, out, _ = run("--suppress", "dnssec-unsigned", "--certs", certs,
                          "--map", map_file, zone)
     got = findings(out)

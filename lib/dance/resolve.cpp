@@ -495,7 +495,15 @@ struct PendingLookup {
     TlsaLookup lookup;
     Name current; // the name queried now
     std::int64_t now = 0;
+    std::chrono::steady_clock::time_point started;
+    getdns_eventloop_event retry{}; // timer while waiting to send again
 };
+
+// Wait before sending again when getdns rests the upstream after a
+// failed connection. In a batch, every lookup started during the rest is
+// refused; without the retry, one closed connection through the fault
+// proxy failed 60 of 60 lookups.
+constexpr std::chrono::milliseconds retry_delay{100};
 
 enum class Step { done, follow };
 
@@ -690,6 +698,7 @@ private:
             pending->lookup.dnssec = DnssecStatus::secure;
             pending->current = *name;
             pending->now = static_cast<std::int64_t>(std::time(nullptr));
+            pending->started = std::chrono::steady_clock::now();
             send(std::move(pending));
         }
         filling_ = false;
@@ -709,16 +718,15 @@ private:
             impl_.extensions.get(), raw, &transaction, &Batch::on_response);
         if (status == GETDNS_RETURN_GOOD)
             return;
+        if (status == GETDNS_RETURN_NO_UPSTREAM_AVAILABLE && retry_later(raw))
+            return;
+
         std::unique_ptr<PendingLookup> failed =
             std::move(pending_.at(raw)->lookup);
         pending_.erase(raw);
         Name name = failed->lookup.query_name;
-        // getdns rests an upstream after failed connections and then
-        // refuses to send, which is an outcome of this lookup, not a
-        // local error.
-        // NOTE: in a batch, every lookup started during that rest fails
-        // at once. Through the fault proxy, one closed connection failed
-        // 60 of 60 lookups; a retry after a delay would need a timer.
+        // A rest that outlasts the lookup's timeout is an outcome of this
+        // lookup, not a local error.
         if (status == GETDNS_RETURN_NO_UPSTREAM_AVAILABLE) {
             fail(*failed, "no upstream available: getdns is waiting before "
                           "it connects again to " +
@@ -729,6 +737,33 @@ private:
         }
         on_result_(failed->index, name,
                    getdns_failure("sending a query for " + text, status));
+    }
+
+    // Schedules another getdns_general for query after retry_delay,
+    // unless that would end after the lookup's timeout.
+    bool retry_later(Query* query) {
+        PendingLookup& lookup = *query->lookup;
+        auto deadline = lookup.started + impl_.config.timeout;
+        if (std::chrono::steady_clock::now() + retry_delay >= deadline)
+            return false;
+        lookup.retry = getdns_eventloop_event{};
+        lookup.retry.userarg = query;
+        lookup.retry.timeout_cb = &Batch::on_retry;
+        return impl_.loop->vmt->schedule(
+                   impl_.loop.get(), -1,
+                   static_cast<std::uint64_t>(retry_delay.count()),
+                   &lookup.retry) == GETDNS_RETURN_GOOD;
+    }
+
+    static void on_retry(void* user_data) {
+        auto* query = static_cast<Query*>(user_data);
+        Batch* batch = query->batch;
+        batch->impl_.loop->vmt->clear(batch->impl_.loop.get(),
+                                      &query->lookup->retry);
+        std::unique_ptr<PendingLookup> lookup = std::move(query->lookup);
+        batch->pending_.erase(query);
+        batch->send(std::move(lookup));
+        batch->fill();
     }
 
     void complete(Query* query, getdns_callback_type_t type,

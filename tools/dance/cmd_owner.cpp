@@ -227,7 +227,7 @@ const char* owner_footer = R"(Owner-name forms:
                             _P._tcp.H   a server's TLSA name (RFC 6698)
 Output: "owner:" with the trailing dot, as a zone file writes it, and
 "clientid:", the ClientName a client sends in dane_clientid (no trailing
-dot). Unicode labels become A-labels; names are lowercased.
+dot). Unicode labels become A-labels, and names are lowercased.
 
 Examples:
   dance owner --service smtp-client --client device1.example.com
@@ -249,22 +249,29 @@ Subcommand add_owner_command(CLI::App& parent) {
 
     app->add_option("--service", options->service,
                     "Service label of _SERVICE.CLIENT, such as smtp-client "
-                    "(the underscore is added)");
+                    "(the underscore is added)")
+        ->type_name("SERVICE");
     app->add_option("--client", options->client,
                     "Client domain name, for _SERVICE.CLIENT or alone as a "
-                    "freeform name");
+                    "freeform name")
+        ->type_name("NAME");
     app->add_option("--device", options->device,
                     "Device part of DEVICE._device.ORG, one or more labels, "
-                    "or '*' for all devices");
+                    "or '*' for all devices")
+        ->type_name("DEVICE");
     app->add_option("--org", options->org,
-                    "Organization domain name of DEVICE._device.ORG");
+                    "Organization domain name of DEVICE._device.ORG")
+        ->type_name("NAME");
     app->add_option("--port", options->port,
-                    "Server port, 1 to 65535, for _PORT._PROTO.HOST");
+                    "Server port, 1 to 65535, for _PORT._PROTO.HOST")
+        ->type_name("PORT");
     app->add_option("--proto", options->proto,
                     "Transport of _PORT._PROTO.HOST: tcp, udp or sctp "
-                    "(default tcp)");
+                    "(default tcp)")
+        ->type_name("PROTO");
     app->add_option("--host", options->host,
-                    "Server host name of _PORT._PROTO.HOST");
+                    "Server host name of _PORT._PROTO.HOST")
+        ->type_name("NAME");
     app->add_flag("--json", options->json,
                   "Write the form, owner, clientid and extension_data "
                   "(hex of the length octet and ClientName) as JSON");

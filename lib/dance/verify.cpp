@@ -4,8 +4,10 @@
 #include <array>
 #include <ctime>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 namespace dance {
@@ -127,6 +129,50 @@ Status verify_batch(Resolver& resolver, const VerifyItemSource& next_item,
     };
 
     return resolver.lookup_tlsa_batch(next_name, on_lookup, max_in_flight);
+}
+
+Status verify_batch_threaded(const ResolverConfig& config,
+                             const VerifyItemSource& next_item,
+                             const VerifyResultCallback& on_report,
+                             const MatchOptions& options,
+                             std::size_t max_in_flight, std::size_t threads) {
+    threads = std::max<std::size_t>(threads, 1);
+    std::vector<Resolver> resolvers;
+    for (std::size_t i = 0; i < threads; ++i) {
+        auto resolver = Resolver::create(config);
+        if (!resolver)
+            return resolver.error();
+        resolvers.push_back(std::move(*resolver));
+    }
+
+    std::mutex lock;
+    VerifyItemSource locked_next = [&] {
+        std::lock_guard guard(lock);
+        return next_item();
+    };
+    VerifyResultCallback locked_report = [&](std::size_t tag,
+                                             Result<VerifyReport> report) {
+        std::lock_guard guard(lock);
+        on_report(tag, std::move(report));
+    };
+
+    std::size_t share = (max_in_flight + threads - 1) / threads;
+    std::vector<Status> statuses(threads, Status(Ok{}));
+    std::vector<std::thread> workers;
+    for (std::size_t i = 0; i < threads; ++i) {
+        workers.emplace_back([&, i] {
+            statuses[i] = verify_batch(resolvers[i], locked_next, locked_report,
+                                       options, share);
+        });
+    }
+    for (std::thread& worker : workers)
+        worker.join();
+
+    for (const Status& status : statuses) {
+        if (!status)
+            return status;
+    }
+    return Ok{};
 }
 
 namespace {

@@ -83,6 +83,19 @@ Status verify_batch(Resolver& resolver, const VerifyItemSource& next_item,
                     const VerifyResultCallback& on_report,
                     const MatchOptions& options, std::size_t max_in_flight);
 
+// The same on `threads` threads, each with its own resolver built from
+// `config` and a share of max_in_flight. getdns validates the whole chain
+// again for every lookup, since it keeps no validation cache, and threads
+// spread that CPU work over cores. next_item and on_report are
+// called from those threads but under one lock, never at the same time;
+// lookups and matching run outside it. A resolver that cannot be created
+// is returned as the error before any item is read.
+Status verify_batch_threaded(const ResolverConfig& config,
+                             const VerifyItemSource& next_item,
+                             const VerifyResultCallback& on_report,
+                             const MatchOptions& options,
+                             std::size_t max_in_flight, std::size_t threads);
+
 // The JSON form of a report, shared by `dance verify --json` and the
 // server's log:
 //   {"client_name", "authenticated", "reason", "detail", "server_action",

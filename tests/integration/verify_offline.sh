@@ -165,8 +165,10 @@ bad "batch with a single-client option" 2 \
     --batch zone.txt "${name[@]}" --resolver 127.0.0.1
 bad "batch with offline records" 2 "--batch looks up every name in DNS" \
     --batch zone.txt "${tlsa[@]}"
-bad "max in flight without batch" 2 "--max-in-flight applies only to --batch" \
+bad "max in flight without batch" 2 "--max-in-flight and --threads apply only to --batch" \
     "${name[@]}" --cert leaf.pem --max-in-flight 4 --resolver 127.0.0.1
+bad "threads without batch" 2 "--max-in-flight and --threads apply only" \
+    "${name[@]}" --cert leaf.pem --threads 2 --resolver 127.0.0.1
 bad "max in flight out of range" 2 "--max-in-flight" \
     --batch zone.txt --max-in-flight 0 --resolver 127.0.0.1
 

@@ -223,7 +223,7 @@ got=$(jq -r '"\(.line) \(.reason // "error")"' "$work/batch.out")
 checks=$((checks + 1))
 grep -v bad..name "$work/batch.txt" | grep -v tampered >"$work/good.txt"
 status=0
-"$dance" verify "${resolver[@]}" --batch "$work/good.txt" \
+"$dance" verify "${resolver[@]}" --batch "$work/good.txt" --threads 3 \
     >"$work/batch.out" 2>"$work/err" || status=$?
 [ "$status" = 1 ] || fail "batch of matches and a mismatch" "exit $status"
 

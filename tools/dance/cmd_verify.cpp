@@ -154,6 +154,11 @@ void define_mode_options(CLI::App& app, VerifyOptions& options) {
                    "Batch: lookups outstanding at once (default 32)")
         ->type_name("N")
         ->check(CLI::Range(1, 1024));
+    app.add_option("--threads", options.threads,
+                   "Batch: threads, each with its own resolver (default: "
+                   "the number of CPU cores, at most 8)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 64));
 }
 
 // ---- Checking the options -------------------------------------------------
@@ -179,9 +184,12 @@ Status check_mode_options(const VerifyOptions& options) {
         return make_error(ErrorCategory::usage,
                           "--batch looks up every name in DNS and cannot be "
                           "combined with --tlsa or --tlsa-file");
-    if (options.has_option("--max-in-flight") && options.batch.empty())
+    if ((options.has_option("--max-in-flight") ||
+         options.has_option("--threads")) &&
+        options.batch.empty())
         return make_error(ErrorCategory::usage,
-                          "--max-in-flight applies only to --batch");
+                          "--max-in-flight and --threads apply only to "
+                          "--batch");
     if (options.has_option("--timeout") &&
         !(options.timeout_seconds > 0 && options.timeout_seconds <= 3600))
         return make_error(ErrorCategory::usage,
@@ -489,7 +497,7 @@ int exit_code_for_report(const VerifyReport& report) {
     }
 }
 
-Result<Resolver> make_resolver(const VerifyOptions& options) {
+ResolverConfig resolver_config(const VerifyOptions& options) {
     ResolverConfig config;
     config.upstreams = options.resolvers;
     config.trust_anchor_file = options.trust_anchor;
@@ -497,7 +505,11 @@ Result<Resolver> make_resolver(const VerifyOptions& options) {
     if (options.has_option("--timeout"))
         config.timeout = std::chrono::milliseconds(
             std::llround(options.timeout_seconds * 1000));
-    return Resolver::create(config);
+    return config;
+}
+
+Result<Resolver> make_resolver(const VerifyOptions& options) {
+    return Resolver::create(resolver_config(options));
 }
 
 Subcommand add_verify_command(CLI::App& parent) {

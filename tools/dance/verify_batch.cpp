@@ -7,6 +7,7 @@
 #include "output.hpp"
 #include "verify_options.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace dance::cli {
 
@@ -284,6 +286,12 @@ std::size_t count_lines(const std::string& path) {
     return count;
 }
 
+std::size_t thread_count(const VerifyOptions& options) {
+    if (options.threads > 0)
+        return options.threads;
+    return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+}
+
 } // namespace
 
 int run_batch(const VerifyOptions& options, const MatchOptions& match) {
@@ -297,12 +305,6 @@ int run_batch(const VerifyOptions& options, const MatchOptions& match) {
             return exit_input;
         }
         base = std::filesystem::absolute(options.batch).parent_path();
-    }
-
-    auto resolver = make_resolver(options);
-    if (!resolver) {
-        print_error(resolver.error());
-        return exit_code_for(resolver.error().category);
     }
 
     Progress progress("verified", count_lines(options.batch));
@@ -321,9 +323,9 @@ int run_batch(const VerifyOptions& options, const MatchOptions& match) {
         output.add(sequence, object, exit_code_for_report(*report));
     };
 
-    Status status = verify_batch(
-        *resolver, [&] { return reader.next(); }, on_report, match,
-        options.max_in_flight);
+    Status status = verify_batch_threaded(
+        resolver_config(options), [&] { return reader.next(); }, on_report,
+        match, options.max_in_flight, thread_count(options));
     if (!status) {
         print_error(status.error());
         int code = exit_code_for(status.error().category);

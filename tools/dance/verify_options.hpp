@@ -34,6 +34,7 @@ struct VerifyOptions {
 
     std::string batch;
     std::size_t max_in_flight = 32;
+    std::size_t threads = 0; // 0: the number of CPU cores, at most 8
 
     CLI::App* app = nullptr;
     bool has_option(const char* option) const { return app->count(option) > 0; }
@@ -42,7 +43,8 @@ struct VerifyOptions {
 // 0 when authenticated, 4 for a timeout or failed lookup, else 1.
 int exit_code_for_report(const VerifyReport& report);
 
-// A resolver configured from --resolver, --trust-anchor, --timeout, --tcp.
+// The resolver settings of --resolver, --trust-anchor, --timeout, --tcp.
+ResolverConfig resolver_config(const VerifyOptions& options);
 Result<Resolver> make_resolver(const VerifyOptions& options);
 
 // Runs --batch and returns the exit code of the most severe line.

@@ -281,10 +281,12 @@ std::vector<std::string> association_warnings(const Credential& credential,
     check_key_size(hashed.key, describe(hashed, index), warnings);
 
     bool trust_anchor = record.usage == 0 || record.usage == 2;
-    if (trust_anchor && !credential.chains)
-        warnings.push_back("the bundle does not chain (" +
-                           credential.chain_problem +
-                           "), so the hashed CA may not have issued the leaf");
+    if (!credential.chains)
+        warnings.push_back(
+            "the bundle does not chain (" + credential.chain_problem + "), " +
+            (trust_anchor ? "so the hashed CA may not have issued the leaf"
+                          : "so check that the leaf comes first: the first "
+                            "certificate is taken as the leaf"));
 
     // The name checks concern the end-entity certificate, which a
     // trust-anchor record only reaches when the bundle includes it.

@@ -8,6 +8,8 @@
 #include "dance/hex.hpp"
 
 #include <doctest/doctest.h>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -320,4 +322,27 @@ TEST_CASE("weak RSA key and several dNSNames") {
     REQUIRE(dane_ee.ok());
     CHECK(dance::association_warnings(*loaded, *dane_ee, *owner, example_now)
               .size() == 1);
+}
+
+TEST_CASE("bundle out of order warns") {
+    // The CA first and the leaf second: the CA would be hashed as the
+    // leaf of a DANE-EE record.
+    std::vector<std::uint8_t> bytes;
+    for (const char* file : {"ca.pem", "sensor1.pem"}) {
+        std::ifstream in(devices + file, std::ios::binary);
+        bytes.insert(bytes.end(), std::istreambuf_iterator<char>(in), {});
+    }
+    Result<Credential> loaded = dance::parse_credential(bytes, "bundle.pem");
+    REQUIRE(loaded.ok());
+    Result<Association> association =
+        dance::compute_association(*loaded, request(3, 1, 1));
+    REQUIRE(association.ok());
+    std::vector<std::string> warnings = dance::association_warnings(
+        *loaded, *association, std::nullopt, example_now);
+    REQUIRE(warnings.size() == 1);
+    CHECK(warnings[0] ==
+          "the bundle does not chain (certificate 0 is not issued by "
+          "certificate 1: its issuer name differs from the next subject), so "
+          "check that the leaf comes first: the first certificate is taken "
+          "as the leaf");
 }

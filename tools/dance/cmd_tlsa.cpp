@@ -395,6 +395,8 @@ nlohmann::json credential_json(const Credential& credential) {
         {"encoding", credential.encoding == Encoding::pem ? "pem" : "der"},
         {"key", credential.key.description()},
         {"certificates", certificates},
+        {"leaf", credential.is_bare_key() ? nlohmann::json(nullptr)
+                                          : nlohmann::json(0)},
         {"chains", credential.chains},
     };
 }

@@ -115,9 +115,10 @@ struct TlsaAuthenticatorConfig {
 };
 
 // An Authenticator that looks TLSA records up through a pool of
-// resolvers, caches answers for their TTL (cut short by the earliest
-// signature expiry), and matches with match_tlsa(). Creating it checks
-// the resolver settings; an error names the bad setting.
+// resolvers, caches secure answers for their TTL (cut short by the
+// earliest signature expiry), and decides with make_verify_report(), as
+// `dance verify` does. Creating it checks the resolver settings; an error
+// names the bad setting.
 Result<Authenticator> make_tlsa_authenticator(
     const TlsaAuthenticatorConfig& config);
 

@@ -1,8 +1,9 @@
 // The DNS-backed Authenticator of dance serve: a pool of resolvers that
 // bounds the lookups in flight, a TTL cache of secure answers, and the
-// DANE matcher.
+// verification engine that `dance verify` uses.
 #include "dance/match.hpp"
 #include "dance/serve.hpp"
+#include "dance/verify.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -46,7 +47,6 @@ public:
                 return result;
             }
             lookup = std::move(*fetched);
-            store(name, *lookup);
         }
         result.lookup_time = elapsed(start);
 
@@ -54,13 +54,16 @@ public:
         presented.chain = chain;
         MatchOptions options;
         options.now = static_cast<std::int64_t>(std::time(nullptr));
-        const MatchVerdict verdict =
-            match_tlsa(*lookup, presented, name, options);
+        const VerifyReport report =
+            make_verify_report(name, *lookup, presented, options);
+        if (!result.cached)
+            store(name, report);
 
-        result.authenticated = verdict.authenticated;
-        result.reason = match_reason_code(verdict.reason);
-        result.detail = verdict.detail;
-        result.must_abort = verdict.server_action == ServerAction::abort;
+        result.authenticated = report.verdict.authenticated;
+        result.reason = match_reason_code(report.verdict.reason);
+        result.detail = report.verdict.detail;
+        result.must_abort =
+            report.verdict.server_action == ServerAction::abort;
         return result;
     }
 
@@ -82,17 +85,13 @@ private:
         return found->second.lookup;
     }
 
-    // Keeps secure outcomes only, for the TTL cut short by the earliest
-    // RRSIG expiry; anything else is looked up again next time.
-    void store(const Name& name, const TlsaLookup& lookup) {
-        if (lookup.dnssec != DnssecStatus::secure || lookup.ttl == 0)
-            return;
-        std::int64_t seconds = lookup.ttl;
-        if (lookup.earliest_signature_expiry)
-            seconds = std::min<std::int64_t>(
-                seconds, *lookup.earliest_signature_expiry -
-                             static_cast<std::int64_t>(std::time(nullptr)));
-        if (seconds <= 0)
+    // Keeps secure outcomes only, for the report's cache time: the TTL cut
+    // short by the earliest RRSIG expiry. Anything else is looked up
+    // again next time.
+    void store(const Name& name, const VerifyReport& report) {
+        const auto seconds = report.cache_seconds();
+        if (report.lookup.dnssec != DnssecStatus::secure || !seconds ||
+            *seconds <= 0)
             return;
 
         std::lock_guard lock(cache_mutex_);
@@ -100,8 +99,8 @@ private:
             evict_expired();
         if (cache_.size() >= config_.max_cache_entries)
             return;
-        cache_[name.to_string()] =
-            CacheEntry{lookup, Clock::now() + std::chrono::seconds(seconds)};
+        cache_[name.to_string()] = CacheEntry{
+            report.lookup, Clock::now() + std::chrono::seconds(*seconds)};
     }
 
     void evict_expired() {

@@ -579,6 +579,21 @@ private:
 
 // ---- The run --------------------------------------------------------------
 
+// The number of inputs in a batch file, so the progress line can show a
+// total. Only counted when the line is shown, and 0 for standard input,
+// which cannot be read twice.
+std::size_t count_batch_inputs(const TlsaOptions& options) {
+    if (options.batch.empty() || options.batch == "-" || !stderr_is_terminal())
+        return 0;
+    std::ifstream in(options.batch);
+    std::size_t count = 0;
+    for (std::string line; std::getline(in, line);) {
+        std::size_t start = line.find_first_not_of(" \t\r");
+        count += start != std::string::npos && line[start] != '#';
+    }
+    return count;
+}
+
 std::vector<Input> listed_inputs(const TlsaOptions& options) {
     std::vector<Input> inputs;
     auto add = [&](const std::vector<std::string>& paths,
@@ -604,7 +619,7 @@ int run_tlsa(const TlsaOptions& options) {
 
     std::vector<Input> inputs = listed_inputs(options);
     std::size_t done = 0, failed = 0;
-    Progress progress("tlsa", options.batch.empty() ? inputs.size() : 0);
+    Progress progress("tlsa", inputs.size() + count_batch_inputs(options));
     auto run_one = [&](const Input& input) {
         failed += !run_input(input, *plan);
         progress.advance(++done, failed);

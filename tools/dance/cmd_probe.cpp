@@ -94,47 +94,53 @@ Result<Name> parse_name_option(const std::string& option,
     return name;
 }
 
-// The ClientName from --name, --service/--client or --device/--org.
+Result<std::optional<std::string>> owner_text(Result<Name> owner) {
+    if (!owner.ok())
+        return make_error(ErrorCategory::usage, owner.error().message);
+    return std::optional<std::string>(owner->to_text());
+}
+
+// The ClientName from --name, or from the owner-name options of
+// `dance owner`: --service with --client, --device with --org, or
+// --client alone (the freeform name).
 Result<std::optional<std::string>> client_name_of(const ProbeOptions& o) {
-    const int forms = !o.name.empty() + !o.service.empty() + !o.device.empty();
+    const int forms = !o.name.empty() + !o.service.empty() +
+                      !o.device.empty() +
+                      (o.service.empty() && !o.client.empty());
     if (forms > 1)
         return make_error(ErrorCategory::usage,
-                          "give only one of --name, --service/--client and "
-                          "--device/--org");
+                          "give only one of --name, --service/--client, "
+                          "--device/--org and --client");
     if (!o.name.empty()) {
         auto name = parse_name_option("--name", o.name);
         if (!name.ok())
             return name.error();
         return std::optional<std::string>(name->to_text());
     }
-    if (!o.service.empty()) {
-        if (o.client.empty())
-            return make_error(ErrorCategory::usage,
-                              "--service needs --client NAME");
+    if (!o.service.empty() && o.client.empty())
+        return make_error(ErrorCategory::usage,
+                          "--service needs --client NAME");
+    if (!o.device.empty() != !o.org.empty())
+        return make_error(ErrorCategory::usage,
+                          "--device and --org go together: give both");
+
+    if (!o.client.empty()) {
         auto client = parse_name_option("--client", o.client);
         if (!client.ok())
             return client.error();
-        auto owner = client->prepend("_" + o.service);
-        if (!owner.ok())
-            return make_error(ErrorCategory::usage,
-                              "invalid --service '" + o.service +
-                                  "': " + owner.error().message);
-        return std::optional<std::string>(owner->to_text());
+        if (o.service.empty())
+            return owner_text(freeform_owner(*client));
+        return owner_text(service_owner(o.service, *client));
     }
     if (!o.device.empty()) {
-        if (o.org.empty())
-            return make_error(ErrorCategory::usage,
-                              "--device needs --org NAME");
-        auto owner =
-            parse_name_option("--device", o.device + "._device." + o.org);
-        if (!owner.ok())
-            return owner.error();
-        return std::optional<std::string>(owner->to_text());
+        auto device = parse_name_option("--device", o.device);
+        if (!device.ok())
+            return device.error();
+        auto org = parse_name_option("--org", o.org);
+        if (!org.ok())
+            return org.error();
+        return owner_text(device_owner(*device, *org));
     }
-    if (!o.client.empty() || !o.org.empty())
-        return make_error(ErrorCategory::usage,
-                          "--client goes with --service, --org with "
-                          "--device");
     return std::optional<std::string>();
 }
 
@@ -590,7 +596,8 @@ Subcommand add_probe_command(CLI::App& parent) {
     app->add_option("--service", options->service,
                     "Service label of a ClientName _SERVICE.CLIENT");
     app->add_option("--client", options->client,
-                    "Client domain of a ClientName _SERVICE.CLIENT");
+                    "Client domain of a ClientName _SERVICE.CLIENT, or "
+                    "alone the freeform ClientName");
     app->add_option("--device", options->device,
                     "Device part of a ClientName DEVICE._device.ORG");
     app->add_option("--org", options->org,

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace dance {
 
@@ -93,6 +94,34 @@ std::string quote_for_message(std::string_view text) {
     if (i < text.size())
         out += "...";
     return out + "\"";
+}
+
+std::string escape_for_log(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t length = utf8_sequence_length(text, i);
+        if (length == 0 || is_control(text, i)) {
+            append_hex_byte(out, text[i]);
+            ++i;
+            continue;
+        }
+        if (text[i] == '\\' || text[i] == '"')
+            out += '\\';
+        out.append(text.substr(i, length));
+        i += length;
+    }
+    return out;
+}
+
+std::string dump_json(const nlohmann::json& value, int indent) {
+    return value.dump(indent, ' ', false,
+                      nlohmann::json::error_handler_t::replace);
+}
+
+std::string dump_json(const nlohmann::ordered_json& value, int indent) {
+    return value.dump(indent, ' ', false,
+                      nlohmann::ordered_json::error_handler_t::replace);
 }
 
 } // namespace dance

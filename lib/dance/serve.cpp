@@ -1,5 +1,7 @@
 #include "dance/serve.hpp"
 
+#include "dance/message_text.hpp"
+
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -215,8 +217,8 @@ void handle_connection(const std::shared_ptr<Shared>& shared, int fd) {
 std::string lifecycle_line(bool json, const std::string& what,
                            const std::string& detail) {
     if (json)
-        return nlohmann::json{{"event", what}, {"detail", detail}}.dump();
-    return "dance serve: " + what + ": " + detail;
+        return dump_json(nlohmann::json{{"event", what}, {"detail", detail}});
+    return "dance serve: " + what + ": " + escape_for_log(detail);
 }
 
 // Waits until a connection slot is free or stop is set.
@@ -237,10 +239,22 @@ void release_slot(Shared& shared) {
     shared.changed.notify_all();
 }
 
+// Handles one connection. An exception ends that connection only: it is
+// logged and the server keeps serving the others.
+void handle_connection_logged(const std::shared_ptr<Shared>& shared, int fd) {
+    try {
+        handle_connection(shared, fd);
+    } catch (const std::exception& error) {
+        shared->write_log(lifecycle_line(shared->config.log_json, "error",
+                                         std::string("connection failed: ") +
+                                             error.what()));
+    }
+}
+
 void start_connection(const std::shared_ptr<Shared>& shared, int fd) {
     try {
         std::thread([shared, fd] {
-            handle_connection(shared, fd);
+            handle_connection_logged(shared, fd);
             release_slot(*shared);
         }).detach();
     } catch (const std::system_error& error) {
@@ -300,28 +314,33 @@ std::string format_connection_event(const ConnectionEvent& event, bool json) {
         out["handshake_ms"] = handshake_ms;
         out["lookup_ms"] = lookup_ms;
         out["cached"] = event.cached;
-        return out.dump();
+        return dump_json(out);
     }
 
+    // The client name and the detail come from the peer's extension and
+    // certificate, so every field is escaped: one event is one line.
     std::ostringstream line;
-    line << "dance serve: connection peer=" << event.peer
-         << " client_name=" << event.client_name.value_or("-")
+    line << "dance serve: connection peer=" << escape_for_log(event.peer)
+         << " client_name=" << escape_for_log(event.client_name.value_or("-"))
          << " verdict=" << connection_verdict_name(event.verdict)
-         << " reason=" << (event.reason.empty() ? "-" : event.reason)
+         << " reason="
+         << (event.reason.empty() ? "-" : escape_for_log(event.reason))
          << " alert_sent="
          << (event.alert_sent ? tls_alert_name(*event.alert_sent) : "-")
          << " handshake_ms=" << handshake_ms << " lookup_ms=" << lookup_ms
          << " cached=" << (event.cached ? "yes" : "no");
     if (!event.detail.empty())
-        line << " detail=\"" << event.detail << '"';
+        line << " detail=\"" << escape_for_log(event.detail) << '"';
     return line.str();
 }
 
 std::string format_echo_line(const ConnectionEvent& event) {
     return "dance-verdict: " +
            std::string(connection_verdict_name(event.verdict)) +
-           " reason=" + (event.reason.empty() ? "-" : event.reason) +
-           " client_name=" + event.client_name.value_or("-") + "\n";
+           " reason=" +
+           (event.reason.empty() ? "-" : escape_for_log(event.reason)) +
+           " client_name=" + escape_for_log(event.client_name.value_or("-")) +
+           "\n";
 }
 
 Status run_server(const ServeConfig& config, const Authenticator& authenticate,

@@ -1,5 +1,7 @@
 #include "dance/zone_policy.hpp"
 
+#include "dance/message_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -150,7 +152,7 @@ Result<std::string> json_scalar(const nlohmann::json& value) {
         return std::to_string(value.get<std::uint64_t>());
     return make_error(ErrorCategory::input,
                       "expected a string or a non-negative number, got " +
-                          value.dump());
+                          dump_json(value));
 }
 
 Status apply_json_suppression(ZonePolicy& policy, const nlohmann::json& entry) {

@@ -1,5 +1,7 @@
 #include "dance/zone_report.hpp"
 
+#include "dance/message_text.hpp"
+
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -67,7 +69,7 @@ std::string render_json(const std::vector<Diagnostic>& diagnostics,
         {"counts", counts(diagnostics)},
         {"diagnostics", std::move(findings)},
     };
-    return document.dump(2) + "\n";
+    return dump_json(document, 2) + "\n";
 }
 
 const char* sarif_level(Severity severity) {
@@ -150,7 +152,7 @@ std::string render_sarif(const std::vector<Diagnostic>& diagnostics,
         {"runs", json::array({{{"tool", {{"driver", std::move(driver)}}},
                                {"results", std::move(results)}}})},
     };
-    return document.dump(2) + "\n";
+    return dump_json(document, 2) + "\n";
 }
 
 std::string xml_escape(std::string_view text) {

@@ -84,3 +84,35 @@ TEST_CASE("serve echo line names verdict and reason") {
     CHECK(dance::format_echo_line(event) ==
           "dance-verdict: unauthenticated reason=no-clientid client_name=-\n");
 }
+
+// The detail quotes the leaf's dNSNames, which the client chose: a raw
+// newline there would forge a second log line, and a byte that is not
+// UTF-8 made the JSON dump throw and abort the whole server.
+TEST_CASE("serve log line escapes certificate text") {
+    dance::ConnectionEvent event;
+    event.peer = "127.0.0.1:5555";
+    event.client_name = "a\nb.example";
+    event.verdict = dance::ConnectionVerdict::rejected;
+    event.reason = "name-not-in-certificate";
+    event.detail = "it has: \xff\nFORGED verdict=authenticated \"x\" \\";
+
+    const std::string text = dance::format_connection_event(event, false);
+    CHECK(text.find('\n') == std::string::npos);
+    CHECK(text.find("client_name=a\\x0ab.example ") != std::string::npos);
+    CHECK(text.find("detail=\"it has: \\xff\\x0aFORGED "
+                    "verdict=authenticated \\\"x\\\" \\\\\"") !=
+          std::string::npos);
+
+    std::string json;
+    CHECK_NOTHROW(json = dance::format_connection_event(event, true));
+    CHECK(json.find("it has: \xef\xbf\xbd\\nFORGED") != std::string::npos);
+}
+
+TEST_CASE("serve echo line escapes client name") {
+    dance::ConnectionEvent event;
+    event.verdict = dance::ConnectionVerdict::rejected;
+    event.reason = "no-match";
+    event.client_name = "a\r\nb";
+    CHECK(dance::format_echo_line(event) ==
+          "dance-verdict: rejected reason=no-match client_name=a\\x0d\\x0ab\n");
+}

@@ -1,5 +1,7 @@
 #include "cli_dump.hpp"
 
+#include "dance/message_text.hpp"
+
 #include <iostream>
 #include <set>
 #include <string>
@@ -208,7 +210,7 @@ void add_cli_dump_option(CLI::App& app) {
     // trigger_on_parse runs the callback as soon as the flag is read, so
     // the dump works without the subcommand that require_subcommand wants.
     auto print_and_exit = [&app](std::int64_t) {
-        std::cout << describe_cli(app).dump(2) << '\n';
+        std::cout << dump_json(describe_cli(app), 2) << '\n';
         throw CLI::Success();
     };
     app.add_flag_function("--dump-cli", print_and_exit,

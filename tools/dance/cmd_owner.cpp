@@ -212,7 +212,7 @@ int run_owner_command(const OwnerOptions& options) {
         print_warning(warning);
 
     if (options.json)
-        std::cout << to_json(*result).dump(2) << '\n';
+        std::cout << dump_json(to_json(*result), 2) << '\n';
     else
         print_text(*result, options.quiet);
     return exit_ok;

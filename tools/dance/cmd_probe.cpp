@@ -4,6 +4,7 @@
 #include "dance/clientid.hpp"
 #include "dance/handshake.hpp"
 #include "dance/match.hpp"
+#include "dance/message_text.hpp"
 #include "dance/name.hpp"
 #include "dance/net.hpp"
 #include "dance/owner.hpp"
@@ -557,7 +558,7 @@ int run_probe_command(const ProbeOptions& options) {
     std::signal(SIGPIPE, SIG_IGN);
     const ProbeRun run = run_probe(*plan, *client);
     if (options.json)
-        std::cout << run_to_json(run).dump(2) << '\n';
+        std::cout << dump_json(run_to_json(run), 2) << '\n';
     else
         print_run(std::cout, run);
     return exit_code_of(run);

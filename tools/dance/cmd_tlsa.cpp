@@ -8,6 +8,7 @@
 #include "dance/association.hpp"
 #include "dance/credential.hpp"
 #include "dance/hex.hpp"
+#include "dance/message_text.hpp"
 #include "dance/name.hpp"
 #include "dance/tlsa.hpp"
 #include "exit_codes.hpp"
@@ -481,7 +482,7 @@ void write_json(const Result<Outcome>& outcome, const Input& input,
         for (const std::string& warning : outcome->warnings)
             print_warning(input.label + ": " + warning);
     }
-    std::cout << object.dump() << '\n' << std::flush;
+    std::cout << dump_json(object) << '\n' << std::flush;
 }
 
 // Returns true when the input produced its records.

@@ -7,6 +7,7 @@
 // batch mode lives in verify_batch.cpp.
 #include "command.hpp"
 #include "dance/credential.hpp"
+#include "dance/message_text.hpp"
 #include "dance/owner.hpp"
 #include "dance/verify.hpp"
 #include "dance/zone.hpp"
@@ -411,7 +412,7 @@ Result<MatchOptions> match_options(const VerifyOptions& options) {
 
 int write_report(const VerifyReport& report, bool json) {
     if (json)
-        std::cout << verify_report_to_json(report).dump() << '\n';
+        std::cout << dump_json(verify_report_to_json(report)) << '\n';
     else
         std::cout << verify_report_to_text(report);
     std::cout << std::flush;

@@ -3,6 +3,7 @@
 // --max-in-flight clients are held at once besides the output waiting
 // for an earlier, slower line.
 #include "dance/credential.hpp"
+#include "dance/message_text.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
 #include "verify_options.hpp"
@@ -175,7 +176,7 @@ public:
 
     void add(std::size_t sequence, const nlohmann::json& object,
              int exit_code) {
-        waiting_.emplace(sequence, object.dump());
+        waiting_.emplace(sequence, dump_json(object));
         if (severity(exit_code) > severity(worst_))
             worst_ = exit_code;
         ++done_;

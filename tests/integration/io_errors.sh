@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Every subcommand against broken standard streams and unreadable or
+# endless inputs: a full or closed standard output, a closed standard
+# input, a directory or /dev/zero where a file is expected, and JSON
+# output of certificate text that is not UTF-8. Each case asserts the exit
+# code and the exact message on stderr or the output.
+set -uo pipefail
+
+dance=${DANCE_BIN:?DANCE_BIN must name the dance binary}
+source_root=${DANCE_SOURCE_ROOT:?}
+devices=$source_root/examples/devices
+cert=$devices/gateway.pem
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+checks=0
+failures=0
+
+fail() {
+    failures=$((failures + 1))
+    printf 'FAIL %s: %s\n' "$1" "$2"
+}
+
+# expect NAME EXIT-CODE STDERR-FRAGMENT: checks the last run's status and
+# its stderr in the file err.
+expect() {
+    local name=$1 code=$2 fragment=$3
+    checks=$((checks + 1))
+    [ "$status" = "$code" ] ||
+        fail "$name" "exit code $status, expected $code ($(cat err))"
+    grep -qF -- "$fragment" err ||
+        fail "$name" "stderr lacks '$fragment': $(cat err)"
+}
+
+full="dance: error: cannot write to standard output: No space left on device"
+closed="dance: error: cannot write to standard output: Bad file descriptor"
+
+# ---- Certificate text that is not UTF-8 -----------------------------------
+# A dNSName of raw octets 0xff, LF and "bad.example". JSON output used to
+# throw on it (exit 70) and drop the inputs after it.
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout badutf.key -out badutf.pem -subj /CN=badutf -days 30 \
+    -addext "subjectAltName=DER:300f820dff0a6261642e6578616d706c65" \
+    2>/dev/null
+
+checks=$((checks + 1))
+status=0
+"$dance" tlsa --json --cert badutf.pem --cert "$cert" >out 2>err || status=$?
+[ "$status" = 0 ] ||
+    fail "tlsa JSON of a non-UTF-8 name" "exit code $status ($(cat err))"
+python3 - out <<'EOF' || fail "tlsa JSON of a non-UTF-8 name" "$(cat out)"
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+assert len(lines) == 2, lines
+assert lines[0]["ok"] is True, lines[0]
+names = lines[0]["credential"]["certificates"][0]["dns_names"]
+assert names == ["\ufffd\nbad.example"], names
+assert lines[1]["ok"] is True, lines[1]
+EOF
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ]

@@ -650,9 +650,32 @@ public:
         : impl_(impl), next_name_(next_name), on_result_(on_result),
           max_in_flight_(std::max<std::size_t>(1, max_in_flight)) {}
 
+    // Cancels the queries still outstanding, so that getdns, when its
+    // context is destroyed later, never calls back into a destroyed batch.
+    ~Batch() {
+        closing_ = true;
+        for (auto& [raw, query] : pending_) {
+            if (query->retry_scheduled) {
+                impl_.loop->vmt->clear(impl_.loop.get(),
+                                       &query->lookup->retry);
+            } else if (query->sent) {
+                getdns_cancel_callback(impl_.context.get(),
+                                       query->transaction);
+            }
+        }
+    }
+
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
     Status run() {
         fill();
         getdns_context_run(impl_.context.get());
+        if (callback_error_) {
+            return make_error(ErrorCategory::internal,
+                              "a batch lookup callback failed: " +
+                                  *callback_error_);
+        }
         if (!pending_.empty()) {
             return make_error(ErrorCategory::internal,
                               "getdns returned with " +
@@ -666,6 +689,10 @@ private:
     struct Query {
         Batch* batch = nullptr;
         std::unique_ptr<PendingLookup> lookup;
+        std::uint64_t serial = 0;
+        getdns_transaction_t transaction = 0;
+        bool sent = false;
+        bool retry_scheduled = false;
     };
 
     static void on_response(getdns_context*, getdns_callback_type_t type,
@@ -674,8 +701,34 @@ private:
         GetdnsDict owned(response);
         auto* query = static_cast<Query*>(user_data);
         Batch* batch = query->batch;
+        if (batch->closing_)
+            return;
         batch->complete(query, type, owned.get());
         batch->fill();
+    }
+
+    // Hands a result to the caller. An exception from the callback must
+    // not unwind through getdns's C frames: it is kept, no further lookup
+    // starts, and run() returns it once the queries in flight are done.
+    void report(std::size_t index, const Name& name,
+                Result<TlsaLookup> result) {
+        if (callback_error_)
+            return;
+        try {
+            on_result_(index, name, std::move(result));
+        } catch (const std::exception& error) {
+            callback_error_ = error.what();
+            source_done_ = true;
+        }
+    }
+
+    std::optional<Name> take_next_name() {
+        try {
+            return next_name_();
+        } catch (const std::exception& error) {
+            callback_error_ = error.what();
+            return std::nullopt;
+        }
     }
 
     // Starts lookups until max_in_flight are outstanding or the source
@@ -685,7 +738,7 @@ private:
             return;
         filling_ = true;
         while (pending_.size() < max_in_flight_ && !source_done_) {
-            std::optional<Name> name = next_name_();
+            std::optional<Name> name = take_next_name();
             if (!name) {
                 source_done_ = true;
                 break;
@@ -709,6 +762,8 @@ private:
     void send(std::unique_ptr<PendingLookup> lookup) {
         std::string text = lookup->current.to_string();
         auto query = std::make_unique<Query>(Query{this, std::move(lookup)});
+        query->serial = next_serial_++;
+        const std::uint64_t serial = query->serial;
         Query* raw = query.get();
         pending_.emplace(raw, std::move(query));
 
@@ -716,8 +771,16 @@ private:
         getdns_return_t status = getdns_general(
             impl_.context.get(), text.c_str(), rr_type_tlsa,
             impl_.extensions.get(), raw, &transaction, &Batch::on_response);
-        if (status == GETDNS_RETURN_GOOD)
+        if (status == GETDNS_RETURN_GOOD) {
+            // getdns may have answered already, and a new query may even
+            // reuse the address, so the serial identifies this one.
+            auto found = pending_.find(raw);
+            if (found != pending_.end() && found->second->serial == serial) {
+                found->second->transaction = transaction;
+                found->second->sent = true;
+            }
             return;
+        }
         if (status == GETDNS_RETURN_NO_UPSTREAM_AVAILABLE && retry_later(raw))
             return;
 
@@ -735,8 +798,8 @@ private:
             deliver(*failed);
             return;
         }
-        on_result_(failed->index, name,
-                   getdns_failure("sending a query for " + text, status));
+        report(failed->index, name,
+               getdns_failure("sending a query for " + text, status));
     }
 
     // Schedules another getdns_general for query after retry_delay,
@@ -749,10 +812,12 @@ private:
         lookup.retry = getdns_eventloop_event{};
         lookup.retry.userarg = query;
         lookup.retry.timeout_cb = &Batch::on_retry;
-        return impl_.loop->vmt->schedule(
-                   impl_.loop.get(), -1,
-                   static_cast<std::uint64_t>(retry_delay.count()),
-                   &lookup.retry) == GETDNS_RETURN_GOOD;
+        query->retry_scheduled =
+            impl_.loop->vmt->schedule(
+                impl_.loop.get(), -1,
+                static_cast<std::uint64_t>(retry_delay.count()),
+                &lookup.retry) == GETDNS_RETURN_GOOD;
+        return query->retry_scheduled;
     }
 
     static void on_retry(void* user_data) {
@@ -801,7 +866,7 @@ private:
         if (pending.lookup.ttl == UINT32_MAX)
             pending.lookup.ttl = 0;
         Name name = pending.lookup.query_name;
-        on_result_(pending.index, name, std::move(pending.lookup));
+        report(pending.index, name, std::move(pending.lookup));
     }
 
     Resolver::Impl& impl_;
@@ -810,8 +875,11 @@ private:
     std::size_t max_in_flight_;
     std::map<Query*, std::unique_ptr<Query>> pending_;
     std::size_t next_index_ = 0;
+    std::uint64_t next_serial_ = 0;
     bool filling_ = false;
     bool source_done_ = false;
+    bool closing_ = false;
+    std::optional<std::string> callback_error_;
 };
 
 } // namespace

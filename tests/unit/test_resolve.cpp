@@ -3,11 +3,14 @@
 // Lookups are tested against the loopback test bed in tests/integration.
 #include "dance/resolve.hpp"
 
+#include <chrono>
 #include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 using dance::ErrorCategory;
 using dance::Resolver;
@@ -268,4 +271,35 @@ TEST_CASE("status names are the lowercase enumerator names") {
           "nodata");
     CHECK(std::string(dance::lookup_status_name(
               dance::LookupStatus::timeout)) == "timeout");
+}
+
+// An exception from a batch callback used to unwind through getdns and
+// destroy the batch while queries were still in flight. Destroying the
+// context then called back into the freed batch. Nothing listens on port
+// 1 of the loopback address, so every query fails fast.
+TEST_CASE("batch callback exception ends the batch safely") {
+    TempFile anchor(root_ds);
+    ResolverConfig config = loopback_config(anchor.path());
+    config.upstreams = {"127.0.0.1:1"};
+    config.timeout = std::chrono::milliseconds(2000);
+    auto resolver = Resolver::create(config);
+    REQUIRE(resolver.ok());
+
+    std::vector<dance::Name> names;
+    for (const char* text : {"a.example", "b.example", "c.example"})
+        names.push_back(*dance::Name::parse(text));
+    int calls = 0;
+    Resolver::BatchCallback failing = [&](std::size_t, const dance::Name&,
+                                          dance::Result<dance::TlsaLookup>) {
+        ++calls;
+        throw std::runtime_error("output failed");
+    };
+
+    dance::Status status = dance::Ok{};
+    CHECK_NOTHROW(status = resolver->lookup_tlsa_batch(names, failing, 3));
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.error().category == ErrorCategory::internal);
+    CHECK(status.error().message ==
+          "a batch lookup callback failed: output failed");
+    CHECK(calls == 1);
 }

@@ -151,6 +151,8 @@ std::string default_detail(MatchReason reason) {
                "not validate";
     case MatchReason::invalid_credential:
         return "the presented credential cannot be used";
+    case MatchReason::invalid_client_name:
+        return "the ClientName is a wildcard, which names no single client";
     case MatchReason::insecure:
         return "the TLSA answer is not DNSSEC-signed (insecure)";
     case MatchReason::bogus:
@@ -201,6 +203,7 @@ ServerAction action_for(MatchReason reason) {
     // under usages 0 to 2 must abort; there is no unauthenticated option.
     case MatchReason::name_not_in_certificate:
     case MatchReason::invalid_credential:
+    case MatchReason::invalid_client_name:
         return ServerAction::abort;
     default:
         return ServerAction::abort_or_unauthenticated;
@@ -325,6 +328,8 @@ const char* match_reason_code(MatchReason reason) {
         return "chain-invalid";
     case MatchReason::invalid_credential:
         return "invalid-credential";
+    case MatchReason::invalid_client_name:
+        return "invalid-client-name";
     case MatchReason::insecure:
         return "insecure";
     case MatchReason::bogus:
@@ -390,6 +395,19 @@ MatchVerdict match_tlsa(const TlsaLookup& lookup,
                         const PresentedCredential& presented,
                         const Name& client_name, const MatchOptions& options) {
     MatchVerdict verdict;
+
+    // draft-ietf-dance-client-auth: the ClientName names one client. A
+    // wildcard would let a certificate with a "*" dNSName, or a record at
+    // a literal "*" owner, authenticate a name that no client owns.
+    if (client_name.is_wildcard()) {
+        verdict.reason = MatchReason::invalid_client_name;
+        verdict.detail = "the ClientName " + client_name.to_text() +
+                         " is a wildcard: a client must claim one "
+                         "concrete name";
+        verdict.server_action = action_for(verdict.reason);
+        return verdict;
+    }
+
     if (!options.digest_agility)
         verdict.warnings.push_back(
             "digest agility is off: records with weaker digests count too");

@@ -35,6 +35,7 @@ enum class MatchReason {
                              // the leaf to it does not validate
     invalid_credential,      // the presented certificate or key does not
                              // parse, or nothing was presented
+    invalid_client_name,     // the ClientName is a wildcard
     insecure,                // the answer or denial is not signed
     bogus,                   // DNSSEC validation failed
     indeterminate,           // no trust anchor covers the name

@@ -36,6 +36,41 @@ expect() {
 full="dance: error: cannot write to standard output: No space left on device"
 closed="dance: error: cannot write to standard output: Bad file descriptor"
 
+# ---- Standard output that cannot be written --------------------------------
+
+status=0
+"$dance" tlsa --cert "$devices/gateway.pem" >/dev/full 2>err || status=$?
+expect "tlsa to a full disk" 3 "$full"
+
+status=0
+"$dance" tlsa --json --cert "$devices/gateway.pem" >/dev/full 2>err ||
+    status=$?
+expect "tlsa JSON to a full disk" 3 "$full"
+
+status=0
+"$dance" tlsa --cert "$devices/gateway.pem" >&- 2>err || status=$?
+expect "tlsa to a closed stdout" 3 "$closed"
+
+status=0
+"$dance" owner --client a.example >/dev/full 2>err || status=$?
+expect "owner to a full disk" 3 "$full"
+
+status=0
+"$dance" zone-check --list-checks >/dev/full 2>err || status=$?
+expect "zone-check list to a full disk" 3 "$full"
+
+status=0
+"$dance" --help >/dev/full 2>err || status=$?
+expect "help to a full disk" 3 "$full"
+
+# A reader that stops early is normal for a filter: no message at all,
+# whether SIGPIPE ends the run or the write fails with EPIPE.
+checks=$((checks + 1))
+many=()
+for _ in $(seq 2000); do many+=(--cert "$devices/gateway.pem"); done
+"$dance" tlsa "${many[@]}" 2>err | head -n 1 >/dev/null
+[ ! -s err ] || fail "tlsa into head" "stderr is not empty: $(head -3 err)"
+
 # ---- Certificate text that is not UTF-8 -----------------------------------
 # A dNSName of raw octets 0xff, LF and "bad.example". JSON output used to
 # throw on it (exit 70) and drop the inputs after it.

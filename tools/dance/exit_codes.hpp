@@ -12,7 +12,9 @@ enum ExitCode : int {
     exit_negative = 1,      // a definite "no": not authenticated, handshake
                             // rejected, zone findings at or above threshold
     exit_usage = 2,         // invalid option, argument or option value
-    exit_input = 3,         // a file or value could not be read or parsed
+    exit_input = 3,         // a file or value could not be read or
+                            // parsed, or standard output could not be
+                            // written (main() checks it after every run)
     exit_temporary = 4,     // DNS timeout or SERVFAIL, network failure
     exit_unsupported = 5,   // the peer does not support DANCE
     exit_internal = 70,     // a bug or an unexpected library failure

@@ -3,8 +3,11 @@
 // main() only builds the command line from the subcommand table, parses it
 // and runs the chosen handler; every subcommand's work is in the library.
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <iostream>
+#include <string>
 #include <vector>
 
 #include "cli_dump.hpp"
@@ -80,13 +83,34 @@ int run(int argc, char** argv) {
     return exit_usage;
 }
 
+// Flushes standard output and checks that everything written arrived.
+// Records lost to a full disk or a closed descriptor must not end in a
+// success code, so a failed write turns 0, 1 and 5 into exit_input. A
+// reader that went away (EPIPE, as with "| head -1") gets no message.
+int check_standard_output(int code) {
+    const int error = standard_output_error();
+    if (error == 0)
+        return code;
+
+    if (error != EPIPE) {
+        print_error(std::string("cannot write to standard output: ") +
+                    std::strerror(error));
+    }
+    const bool verdict = code == exit_ok || code == exit_negative ||
+                         code == exit_unsupported;
+    return verdict ? exit_input : code;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+    watch_standard_output();
+    int code = exit_internal;
     try {
-        return run(argc, argv);
+        code = run(argc, argv);
     } catch (const std::exception& error) {
         print_error(std::string("internal error: ") + error.what());
-        return exit_internal;
+        code = exit_internal;
     }
+    return check_standard_output(code);
 }

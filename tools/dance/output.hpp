@@ -18,6 +18,14 @@ void print_error(const Error& error);
 // Prints "dance: warning: <message>" to standard error.
 void print_warning(std::string_view message);
 
+// Routes std::cout through a buffer that remembers the errno of the first
+// write that fails, for standard_output_error(). Call once, first in main.
+void watch_standard_output();
+
+// Flushes std::cout and returns 0 when everything written arrived, or the
+// errno of the first failed write (EIO when none was recorded).
+int standard_output_error();
+
 // Whether standard error is a terminal, so progress lines may be shown.
 bool stderr_is_terminal();
 

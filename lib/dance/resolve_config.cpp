@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 
+#include "dance/input_file.hpp"
 #include "dance/resolve.hpp"
 #include "dance/resolve_internal.hpp"
 
@@ -197,13 +198,22 @@ std::size_t count_anchor_records(const getdns_list* records) {
 } // namespace
 
 Result<GetdnsList> read_trust_anchors(const std::string& path) {
-    std::FILE* file = std::fopen(path.c_str(), "r");
-    if (file == nullptr) {
+    // getdns_fp2rr_list loops forever on a read error such as EISDIR and
+    // reads without a bound, so it only ever sees a checked copy in memory.
+    constexpr std::size_t max_anchor_size = 1024 * 1024;
+    auto content = read_input_file(path, "trust anchor file", max_anchor_size);
+    if (!content) {
         return make_error(ErrorCategory::input,
-                          "cannot read trust anchor file " + path + ": " +
-                              std::strerror(errno) +
+                          content.error().message +
                               "; install dns-root-data or pass "
                               "--trust-anchor FILE");
+    }
+    content->push_back('\n');
+    std::FILE* file = fmemopen(content->data(), content->size(), "r");
+    if (file == nullptr) {
+        return make_error(ErrorCategory::internal,
+                          "cannot read trust anchor file " + path +
+                              " from memory: " + std::strerror(errno));
     }
     getdns_list* records = nullptr;
     getdns_return_t status = getdns_fp2rr_list(file, &records, nullptr, 3600);

@@ -268,6 +268,14 @@ Status read_zone_file(const std::string& path, const ZoneReadOptions& options,
                           "invalid origin '" + options.origin +
                               "': give a domain name such as example.com");
     }
+    // Only regular files, as for $INCLUDE: the scanner would read a
+    // device such as /dev/zero until memory runs out.
+    std::error_code error;
+    const auto type = std::filesystem::status(path, error).type();
+    if (type != std::filesystem::file_type::regular &&
+        type != std::filesystem::file_type::not_found &&
+        type != std::filesystem::file_type::none)
+        return open_error(path, ZS_FILE_INVALID);
     if (zs_set_input_file(scanner.get(), path.c_str()) != 0)
         return open_error(path, scanner->error.code);
 

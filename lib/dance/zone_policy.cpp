@@ -1,11 +1,11 @@
 #include "dance/zone_policy.hpp"
 
+#include "dance/input_file.hpp"
 #include "dance/message_text.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -307,17 +307,12 @@ Result<ZonePolicy> parse_zone_policy(std::string_view text,
 }
 
 Result<ZonePolicy> load_zone_policy(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file)
-        return make_error(ErrorCategory::input, "cannot read policy file " +
-                                                    path +
-                                                    ": missing or unreadable");
-    std::ostringstream content;
-    content << file.rdbuf();
-    if (file.bad())
-        return make_error(ErrorCategory::input,
-                          "cannot read policy file " + path);
-    return parse_zone_policy(content.str(), path);
+    // A policy is a few lines; the limit only stops an endless stream.
+    constexpr std::size_t max_policy_size = 1024 * 1024;
+    auto content = read_input_file(path, "policy file", max_policy_size);
+    if (!content)
+        return content.error();
+    return parse_zone_policy(*content, path);
 }
 
 } // namespace dance

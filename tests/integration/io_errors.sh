@@ -71,6 +71,66 @@ for _ in $(seq 2000); do many+=(--cert "$devices/gateway.pem"); done
 "$dance" tlsa "${many[@]}" 2>err | head -n 1 >/dev/null
 [ ! -s err ] || fail "tlsa into head" "stderr is not empty: $(head -3 err)"
 
+# ---- Inputs that are directories, endless or closed ----------------------
+# Each used to hang (reading /dev/zero without a limit, or getdns looping
+# on EISDIR) or to pass with nothing read.
+
+mkdir folder
+printf 'example. 3600 IN SOA ns.example. host.example. 1 2 3 4 5\n' >good.zone
+
+run() {
+    status=0
+    timeout 20 "$dance" "$@" >out 2>err || status=$?
+}
+
+run zone-check /dev/zero
+expect "zone-check /dev/zero" 3 \
+    "dance: error: cannot read zone file /dev/zero: not a regular file"
+
+run zone-check folder
+expect "zone-check directory" 3 \
+    "dance: error: cannot read zone file folder: not a regular file"
+
+status=0
+timeout 20 "$dance" zone-check - </dev/zero >out 2>err || status=$?
+expect "zone-check endless stdin" 3 \
+    "dance: error: cannot read zone from standard input: larger than the limit"
+
+status=0
+timeout 20 "$dance" zone-check - <&- >out 2>err || status=$?
+expect "zone-check closed stdin" 3 \
+    "dance: error: cannot read zone from standard input: Bad file descriptor"
+
+run zone-check good.zone --config folder
+expect "zone-check --config directory" 3 \
+    "dance: error: cannot read policy file folder: is a directory"
+
+run zone-check good.zone --config /dev/zero
+expect "zone-check --config /dev/zero" 3 \
+    "dance: error: cannot read policy file /dev/zero: larger than the limit of 1048576 octets"
+
+for anchor in folder /dev/zero; do
+    run verify --resolver 127.0.0.1:1 --trust-anchor "$anchor" \
+        --name a.example --cert "$cert"
+    expect "verify --trust-anchor $anchor" 3 \
+        "dance: error: cannot read trust anchor file $anchor: "
+done
+
+run verify --resolver 127.0.0.1:1 --batch /dev/zero
+expect "verify --batch /dev/zero" 3 \
+    "dance: error: cannot read --batch file /dev/zero: larger than the limit"
+
+status=0
+timeout 20 "$dance" verify --resolver 127.0.0.1:1 --batch - <&- >out 2>err ||
+    status=$?
+expect "verify --batch closed stdin" 3 \
+    "dance: error: cannot read --batch file from standard input: Bad file descriptor"
+
+run verify --tlsa-file /dev/zero --assume-secure --name a.example \
+    --cert "$cert"
+expect "verify --tlsa-file /dev/zero" 3 \
+    "dance: error: cannot read zone file /dev/zero: not a regular file"
+
 # ---- Certificate text that is not UTF-8 -----------------------------------
 # A dNSName of raw octets 0xff, LF and "bad.example". JSON output used to
 # throw on it (exit 70) and drop the inputs after it.

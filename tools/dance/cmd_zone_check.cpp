@@ -1,6 +1,7 @@
 // dance zone-check: checks TLSA records in zone files before they ship,
 // alone and against the credentials they should publish.
 #include "command.hpp"
+#include "dance/input_file.hpp"
 #include "dance/zone.hpp"
 #include "dance/zone_check.hpp"
 #include "dance/zone_report.hpp"
@@ -136,12 +137,13 @@ Status read_input(const std::string& file, const ZoneReadOptions& options,
         checker.add_file(file);
         return read_zone_file(file, options, checker);
     }
-    std::string text(std::istreambuf_iterator<char>(std::cin), {});
-    if (std::cin.bad())
-        return make_error(ErrorCategory::input,
-                          "cannot read the zone from standard input");
+    // Far above any real zone of TLSA records; it stops an endless stream.
+    constexpr std::size_t max_stdin_zone_size = 256 * 1024 * 1024;
+    auto text = read_input_file(file, "zone", max_stdin_zone_size);
+    if (!text)
+        return text.error();
     checker.add_file("<stdin>");
-    return read_zone_text(text, "<stdin>", options, checker);
+    return read_zone_text(*text, "<stdin>", options, checker);
 }
 
 void print_summary(const ZoneChecker& checker,

@@ -3,6 +3,7 @@
 // --max-in-flight clients are held at once besides the output waiting
 // for an earlier, slower line.
 #include "dance/credential.hpp"
+#include "dance/input_file.hpp"
 #include "dance/message_text.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
@@ -10,11 +11,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -271,12 +272,9 @@ private:
     std::map<std::size_t, std::size_t> sequences_;
 };
 
-// Lines with content in a regular file, for the progress total; 0 when
-// unknown (standard input).
-std::size_t count_lines(const std::string& path) {
-    if (path == "-")
-        return 0;
-    std::ifstream in(path);
+// Lines with content in the batch, for the progress total.
+std::size_t count_lines(const std::string& content) {
+    std::istringstream in(content);
     std::size_t count = 0;
     std::string text;
     while (std::getline(in, text)) {
@@ -296,21 +294,23 @@ std::size_t thread_count(const VerifyOptions& options) {
 } // namespace
 
 int run_batch(const VerifyOptions& options, const MatchOptions& match) {
-    std::ifstream file;
-    std::filesystem::path base = std::filesystem::current_path();
-    if (options.batch != "-") {
-        file.open(options.batch);
-        if (!file || std::filesystem::is_directory(options.batch)) {
-            print_error("cannot read --batch file " + options.batch +
-                        ": check that it exists and is a readable file");
-            return exit_input;
-        }
-        base = std::filesystem::absolute(options.batch).parent_path();
+    // Read whole, with a limit, so /dev/zero or a closed standard input is
+    // an input error rather than a hang or an empty success.
+    constexpr std::size_t max_batch_size = 256 * 1024 * 1024;
+    auto content =
+        read_input_file(options.batch, "--batch file", max_batch_size);
+    if (!content) {
+        print_error(content.error());
+        return exit_input;
     }
+    Progress progress("verified", count_lines(*content));
+    std::istringstream lines(std::move(*content));
+    std::filesystem::path base = std::filesystem::current_path();
+    if (options.batch != "-")
+        base = std::filesystem::absolute(options.batch).parent_path();
 
-    Progress progress("verified", count_lines(options.batch));
     OrderedOutput output(progress);
-    BatchReader reader(options.batch == "-" ? std::cin : file, base, output);
+    BatchReader reader(lines, base, output);
 
     auto on_report = [&](std::size_t line, Result<VerifyReport> report) {
         std::size_t sequence = reader.take_sequence(line);

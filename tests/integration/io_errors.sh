@@ -126,6 +126,15 @@ timeout 20 "$dance" verify --resolver 127.0.0.1:1 --batch - <&- >out 2>err ||
 expect "verify --batch closed stdin" 3 \
     "dance: error: cannot read --batch file from standard input: Bad file descriptor"
 
+run tlsa --batch /dev/zero
+expect "tlsa --batch /dev/zero" 3 \
+    "dance: error: cannot read --batch file /dev/zero: larger than the limit"
+
+status=0
+timeout 20 "$dance" tlsa --batch - <&- >out 2>err || status=$?
+expect "tlsa --batch closed stdin" 3 \
+    "dance: error: cannot read --batch file from standard input: Bad file descriptor"
+
 run verify --tlsa-file /dev/zero --assume-secure --name a.example \
     --cert "$cert"
 expect "verify --tlsa-file /dev/zero" 3 \

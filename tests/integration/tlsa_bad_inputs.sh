@@ -86,7 +86,7 @@ case_ "invalid owner" 2 "invalid --owner" --owner 'bad..name' \
 case_ "nsupdate without owner" 2 "--nsupdate writes whole records and needs an owner name" \
     --nsupdate "$devices/sensor1.pem"
 case_ "no input" 2 "no credential given" -p 3:1:1
-case_ "missing batch file" 3 "no-batch.txt: cannot open the batch file" \
+case_ "missing batch file" 3 "cannot read --batch file no-batch.txt: No such file or directory" \
     --batch no-batch.txt
 
 # A failed input is reported and the run goes on with the next one.

@@ -8,6 +8,7 @@
 #include "dance/association.hpp"
 #include "dance/credential.hpp"
 #include "dance/hex.hpp"
+#include "dance/input_file.hpp"
 #include "dance/message_text.hpp"
 #include "dance/name.hpp"
 #include "dance/tlsa.hpp"
@@ -538,27 +539,37 @@ Input parse_batch_line(std::string_view line, const std::string& where,
 
 class BatchReader {
 public:
+    // Reads the whole file with a limit, so /dev/zero or a closed standard
+    // input is an input error rather than a hang or an empty success.
     static Result<BatchReader> open(const std::string& path) {
+        constexpr std::size_t max_batch_size = 256 * 1024 * 1024;
+        auto content = read_input_file(path, "--batch file", max_batch_size);
+        if (!content)
+            return content.error();
+
         BatchReader reader;
         reader.name_ = path == "-" ? "standard input" : path;
-        if (path != "-") {
-            if (std::filesystem::is_directory(path))
-                return make_error(ErrorCategory::input,
-                                  path + ": is a directory, not a batch file");
-            reader.file_.open(path);
-            if (!reader.file_)
-                return make_error(ErrorCategory::input,
-                                  path + ": cannot open the batch file");
+        reader.lines_.str(std::move(*content));
+        if (path != "-")
             reader.folder_ = std::filesystem::path(path).parent_path();
-        }
         return reader;
+    }
+
+    // Lines with an input, for the progress total.
+    std::size_t count_inputs() const {
+        std::istringstream in(lines_.str());
+        std::size_t count = 0;
+        for (std::string line; std::getline(in, line);) {
+            std::size_t start = line.find_first_not_of(" \t\r");
+            count += start != std::string::npos && line[start] != '#';
+        }
+        return count;
     }
 
     // The next input, or std::nullopt at the end of the file.
     std::optional<Input> next() {
-        std::istream& in = file_.is_open() ? file_ : std::cin;
         std::string line;
-        while (std::getline(in, line)) {
+        while (std::getline(lines_, line)) {
             ++line_number_;
             std::size_t start = line.find_first_not_of(" \t\r");
             if (start == std::string::npos || line[start] == '#')
@@ -573,27 +584,12 @@ public:
 
 private:
     std::string name_;
-    std::ifstream file_;
+    std::istringstream lines_;
     std::filesystem::path folder_;
     std::size_t line_number_ = 0;
 };
 
 // ---- The run --------------------------------------------------------------
-
-// The number of inputs in a batch file, so the progress line can show a
-// total. Only counted when the line is shown, and 0 for standard input,
-// which cannot be read twice.
-std::size_t count_batch_inputs(const TlsaOptions& options) {
-    if (options.batch.empty() || options.batch == "-" || !stderr_is_terminal())
-        return 0;
-    std::ifstream in(options.batch);
-    std::size_t count = 0;
-    for (std::string line; std::getline(in, line);) {
-        std::size_t start = line.find_first_not_of(" \t\r");
-        count += start != std::string::npos && line[start] != '#';
-    }
-    return count;
-}
 
 std::vector<Input> listed_inputs(const TlsaOptions& options) {
     std::vector<Input> inputs;
@@ -618,9 +614,20 @@ int run_tlsa(const TlsaOptions& options) {
         return exit_usage;
     }
 
+    std::optional<BatchReader> batch;
+    if (!options.batch.empty()) {
+        Result<BatchReader> reader = BatchReader::open(options.batch);
+        if (!reader) {
+            print_error(reader.error());
+            return exit_input;
+        }
+        batch.emplace(std::move(*reader));
+    }
+
     std::vector<Input> inputs = listed_inputs(options);
     std::size_t done = 0, failed = 0;
-    Progress progress("tlsa", inputs.size() + count_batch_inputs(options));
+    Progress progress("tlsa",
+                      inputs.size() + (batch ? batch->count_inputs() : 0));
     auto run_one = [&](const Input& input) {
         failed += !run_input(input, *plan);
         progress.advance(++done, failed);
@@ -628,13 +635,8 @@ int run_tlsa(const TlsaOptions& options) {
 
     for (const Input& input : inputs)
         run_one(input);
-    if (!options.batch.empty()) {
-        Result<BatchReader> reader = BatchReader::open(options.batch);
-        if (!reader) {
-            print_error(reader.error());
-            return exit_input;
-        }
-        while (std::optional<Input> input = reader->next())
+    if (batch) {
+        while (std::optional<Input> input = batch->next())
             run_one(*input);
     }
 

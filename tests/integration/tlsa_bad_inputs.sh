@@ -125,5 +125,17 @@ grep -qF "fleet.txt:1: invalid owner name" err ||
     fail "batch owner" "stderr: $(cat err)"
 [ "$(wc -l <out)" = 1 ] || fail "batch owner" "standard output: $(cat out)"
 
+# A line without an owner would print bare RDATA among zone-file lines.
+checks=$((checks + 1))
+printf '%s sensor1.example\n%s\n' "$devices/sensor1.pem" \
+    "$devices/gateway.pem" >owners.txt
+status=0
+"$dance" tlsa --batch owners.txt >out 2>err || status=$?
+[ "$status" = 3 ] || fail "batch without owner" "exit code $status, expected 3"
+grep -qF "owners.txt:2: no owner name: add one after the path or pass --owner" \
+    err || fail "batch without owner" "stderr: $(cat err)"
+[ "$(wc -l <out)" = 1 ] ||
+    fail "batch without owner" "standard output: $(cat out)"
+
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

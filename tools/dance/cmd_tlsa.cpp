@@ -506,8 +506,10 @@ bool run_input(const Input& input, const Plan& plan) {
 
 // Reads "credential-path [owner-name]" from one batch line. The owner is
 // the last field, so a path may contain spaces when an owner follows it.
+// It may be left out only when --owner gives one for every line.
 Input parse_batch_line(std::string_view line, const std::string& where,
-                       const std::filesystem::path& folder) {
+                       const std::filesystem::path& folder,
+                       bool owner_given) {
     std::istringstream fields{std::string(line)};
     std::vector<std::string> words;
     for (std::string word; fields >> word;)
@@ -528,6 +530,10 @@ Input parse_batch_line(std::string_view line, const std::string& where,
                 where + ": invalid owner name: " + owner.error().message);
         else
             input.owner = std::move(*owner);
+    } else if (!owner_given) {
+        input.error = make_error(ErrorCategory::input,
+                                 where + ": no owner name: add one after the "
+                                         "path or pass --owner");
     }
     std::filesystem::path resolved(path);
     if (resolved.is_relative() && path != "-")
@@ -541,7 +547,8 @@ class BatchReader {
 public:
     // Reads the whole file with a limit, so /dev/zero or a closed standard
     // input is an input error rather than a hang or an empty success.
-    static Result<BatchReader> open(const std::string& path) {
+    static Result<BatchReader> open(const std::string& path,
+                                    bool owner_given) {
         constexpr std::size_t max_batch_size = 256 * 1024 * 1024;
         auto content = read_input_file(path, "--batch file", max_batch_size);
         if (!content)
@@ -549,6 +556,7 @@ public:
 
         BatchReader reader;
         reader.name_ = path == "-" ? "standard input" : path;
+        reader.owner_given_ = owner_given;
         reader.lines_.str(std::move(*content));
         if (path != "-")
             reader.folder_ = std::filesystem::path(path).parent_path();
@@ -577,7 +585,7 @@ public:
             line.erase(line.find_last_not_of(" \t\r") + 1);
             std::string where = name_ + ":" + std::to_string(line_number_);
             return parse_batch_line(std::string_view(line).substr(start), where,
-                                    folder_);
+                                    folder_, owner_given_);
         }
         return std::nullopt;
     }
@@ -586,6 +594,7 @@ private:
     std::string name_;
     std::istringstream lines_;
     std::filesystem::path folder_;
+    bool owner_given_ = false;
     std::size_t line_number_ = 0;
 };
 
@@ -616,7 +625,8 @@ int run_tlsa(const TlsaOptions& options) {
 
     std::optional<BatchReader> batch;
     if (!options.batch.empty()) {
-        Result<BatchReader> reader = BatchReader::open(options.batch);
+        Result<BatchReader> reader =
+            BatchReader::open(options.batch, plan->owner.has_value());
         if (!reader) {
             print_error(reader.error());
             return exit_input;

@@ -328,6 +328,15 @@ void record_alert(AlertRecord& alerts, int where, int value) {
         alerts.sent = description;
 }
 
+// OpenSSL calls this only for an encrypted key. Giving no pass phrase
+// makes the load fail instead of prompting on the terminal or reading
+// standard input, which a server under a service manager may not have.
+int refuse_pass_phrase(char*, int, int, void* asked) {
+    if (asked != nullptr)
+        *static_cast<bool*>(asked) = true;
+    return -1;
+}
+
 Status load_credential(SSL_CTX* ctx, const std::string& certificate_file,
                        const std::string& key_file) {
     if (SSL_CTX_use_certificate_chain_file(ctx, certificate_file.c_str()) !=
@@ -336,8 +345,21 @@ Status load_credential(SSL_CTX* ctx, const std::string& certificate_file,
                           "cannot load certificate '" + certificate_file +
                               "': " + openssl_error_text() +
                               " (expected a PEM certificate chain)");
-    if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(),
-                                    SSL_FILETYPE_PEM) != 1)
+    bool encrypted = false;
+    SSL_CTX_set_default_passwd_cb(ctx, refuse_pass_phrase);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, &encrypted);
+    const int loaded = SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(),
+                                                   SSL_FILETYPE_PEM);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
+    if (loaded != 1 && encrypted) {
+        ERR_clear_error();
+        return make_error(ErrorCategory::input,
+                          "cannot load private key '" + key_file +
+                              "': the key is encrypted: decrypt it with "
+                              "'openssl pkey -in " + key_file +
+                              " -out PLAIN.key' and pass that file");
+    }
+    if (loaded != 1)
         return make_error(ErrorCategory::input,
                           "cannot load private key '" + key_file +
                               "': " + openssl_error_text() +

@@ -92,4 +92,19 @@ expect_exit "invalid --name is a usage error" 2 $?
     --key "$work/client.key" >"$work/input.out" 2>&1
 expect_exit "missing certificate file is an input error" 3 $?
 expect_text input "$work/input.out" "missing.pem"
+
+# An encrypted key fails with a clear message instead of a pass phrase
+# prompt, in probe and in serve, which share the loader.
+openssl pkey -in "$work/client.key" -aes256 -passout pass:secret \
+    -out "$work/encrypted.key"
+encrypted="the key is encrypted: decrypt it with 'openssl pkey"
+timeout 10 "$DANCE_BIN" probe "127.0.0.1:$closed" --cert "$work/client.pem" \
+    --key "$work/encrypted.key" </dev/null >"$work/encrypted.out" 2>&1
+expect_exit "probe with an encrypted key is an input error" 3 $?
+expect_text encrypted "$work/encrypted.out" "$encrypted"
+timeout 10 "$DANCE_BIN" serve --resolver 127.0.0.1:1 \
+    --listen "127.0.0.1:$closed" --cert "$work/server.pem" \
+    --key "$work/encrypted.key" </dev/null >"$work/encrypted.out" 2>&1
+expect_exit "serve with an encrypted key is an input error" 3 $?
+expect_text encrypted "$work/encrypted.out" "$encrypted"
 finish

@@ -107,4 +107,11 @@ timeout 10 "$DANCE_BIN" serve --resolver 127.0.0.1:1 \
     --key "$work/encrypted.key" </dev/null >"$work/encrypted.out" 2>&1
 expect_exit "serve with an encrypted key is an input error" 3 $?
 expect_text encrypted "$work/encrypted.out" "$encrypted"
+
+# RFC 5321: EHLO takes one name. CR LF in it would add SMTP commands.
+"$DANCE_BIN" probe "127.0.0.1:$closed" --starttls smtp \
+    --ehlo $'a\r\nMAIL FROM:<x>' >"$work/ehlo.out" 2>&1
+expect_exit "--ehlo with CR LF is a usage error" 2 $?
+expect_text ehlo "$work/ehlo.out" \
+    'MAIL FROM:<x>": give one domain name or address literal'
 finish

@@ -12,6 +12,7 @@
 #include "exit_codes.hpp"
 #include "output.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -199,6 +200,24 @@ ServerDaneCheck check_server_dane(const ProbePlan& plan,
     return check;
 }
 
+// The EHLO argument goes into the SMTP command line as it is, so CR, LF or
+// a space would let it add commands (RFC 5321 section 4.1.1.1: EHLO takes
+// one domain or address literal).
+std::optional<Error> check_ehlo_name(const std::string& name) {
+    const bool invalid =
+        name.empty() || std::ranges::any_of(name, [](char c) {
+            const auto byte = static_cast<unsigned char>(c);
+            return byte <= 0x20 || byte >= 0x7f;
+        });
+    if (!invalid)
+        return std::nullopt;
+    return make_error(ErrorCategory::usage,
+                      "invalid --ehlo " + quote_for_message(name) +
+                          ": give one domain name or address literal, "
+                          "such as client.example or [192.0.2.1], with no "
+                          "spaces or control characters");
+}
+
 Result<ProbePlan> make_plan(const ProbeOptions& o) {
     ProbePlan plan;
     if (!o.starttls.empty()) {
@@ -214,6 +233,8 @@ Result<ProbePlan> make_plan(const ProbeOptions& o) {
     plan.greeting_name = plan.starttls == StartTls::smtp ? o.ehlo_name
                          : o.sni.empty() ? plan.endpoint.host
                                          : o.sni;
+    if (auto invalid = check_ehlo_name(o.ehlo_name))
+        return *invalid;
 
     if (!(o.timeout_seconds > 0) || !(o.verdict_wait_seconds >= 0))
         return make_error(ErrorCategory::usage,

@@ -2,6 +2,7 @@
 // the exact SPKI and tbsCertificate octets, association data matching,
 // and chain checks at a given time.
 #include "dance/match_internal.hpp"
+#include "dance/message_text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -237,8 +238,10 @@ std::string list_names(const std::vector<std::string>& names) {
     if (names.empty())
         return "none";
     std::string out;
+    // The names come from the client's certificate and end up in verdict
+    // details, on terminals and in logs, so control bytes are escaped.
     for (const std::string& name : names)
-        out += (out.empty() ? "" : ", ") + name;
+        out += (out.empty() ? "" : ", ") + escape_for_log(name);
     return out;
 }
 

@@ -164,5 +164,41 @@ assert names == ["\ufffd\nbad.example"], names
 assert lines[1]["ok"] is True, lines[1]
 EOF
 
+# The same name in a leaf under a DANE-TA anchor: the verdict detail
+# lists the leaf's dNSNames, escaped in text and replaced in JSON.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout ca.key -out ca.pem -subj /CN=badutf-ca -days 30 \
+    -addext basicConstraints=critical,CA:true 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout leaf.key -out leaf.csr -subj /CN=leaf 2>/dev/null
+printf 'subjectAltName=DER:300f820dff0a6261642e6578616d706c65\n' >san.cnf
+openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+    -out leaf.pem -days 30 -extfile san.cnf 2>/dev/null
+cat leaf.pem ca.pem >chain.pem
+ca_digest=$(openssl x509 -in ca.pem -outform DER | sha256sum | cut -d' ' -f1)
+verify_bad=(verify --chain chain.pem --tlsa "2 0 1 $ca_digest" --assume-secure
+    --name a.example)
+
+checks=$((checks + 1))
+status=0
+"$dance" "${verify_bad[@]}" >out 2>err || status=$?
+[ "$status" = 1 ] || fail "verify text of a non-UTF-8 name" "exit code $status"
+grep -qF '(it has: \xff\x0abad.example)' out ||
+    fail "verify text of a non-UTF-8 name" "$(cat out)"
+! grep -q '^bad.example' out ||
+    fail "verify text of a non-UTF-8 name" "raw newline: $(cat out)"
+
+checks=$((checks + 1))
+status=0
+"$dance" "${verify_bad[@]}" --json >out 2>err || status=$?
+[ "$status" = 1 ] ||
+    fail "verify JSON of a non-UTF-8 name" "exit code $status ($(cat err))"
+python3 - out <<'EOF' || fail "verify JSON of a non-UTF-8 name" "$(cat out)"
+import json, sys
+report = json.load(open(sys.argv[1], encoding="utf-8"))
+assert report["reason"] == "name-not-in-certificate", report
+assert "(it has: \\xff\\x0abad.example)" in report["detail"], report
+EOF
+
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

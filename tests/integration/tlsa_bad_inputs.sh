@@ -86,6 +86,23 @@ case_ "invalid owner" 2 "invalid --owner" --owner 'bad..name' \
 case_ "nsupdate without owner" 2 "--nsupdate writes whole records and needs an owner name" \
     --nsupdate "$devices/sensor1.pem"
 case_ "no input" 2 "no credential given" -p 3:1:1
+# Empty values used to pass as 0 or as no option: --ttl '' wrote TTL 0.
+case_ "empty owner" 2 "dance: error: --owner: empty value: give a value" \
+    --owner '' "$devices/sensor1.pem"
+case_ "empty ttl" 2 "dance: error: --ttl: " \
+    --owner a.example --ttl '' "$devices/sensor1.pem"
+# RFC 2181 section 8: a TTL is 0 to 2^31 - 1.
+case_ "ttl above 2^31 - 1" 2 \
+    "dance: error: --ttl: Value 2147483648 not in range 0 to 2147483647" \
+    --owner a.example --ttl 2147483648 "$devices/sensor1.pem"
+case_ "negative ttl" 2 "dance: error: --ttl: Value -1 not in range" \
+    --owner a.example --ttl -1 "$devices/sensor1.pem"
+case_ "negative input size" 2 \
+    "dance: error: --max-input-size: Value -1 not in range 1 to" \
+    --max-input-size -1 "$devices/sensor1.pem"
+case_ "CA index not a number" 2 \
+    "dance: error: invalid value --ca-index = 1e9: give a value of the type" \
+    -u 2 --ca-index 1e9 "$devices/sensor1.pem"
 case_ "missing batch file" 3 "cannot read --batch file no-batch.txt: No such file or directory" \
     --batch no-batch.txt
 

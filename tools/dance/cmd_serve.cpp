@@ -215,9 +215,11 @@ Subcommand add_serve_command(CLI::App& parent) {
                     "one)");
     app->add_option("--max-connections", options->max_connections,
                     "Connections handled at once; more wait in the listen "
-                    "backlog (default 256)");
+                    "backlog (default 256)")
+        ->check(CLI::Range(1LL, 2147483647LL));
     app->add_option("--max-lookups", options->max_lookups,
-                    "TLSA lookups in flight at once (default 16)");
+                    "TLSA lookups in flight at once (default 16)")
+        ->check(CLI::Range(1LL, 2147483647LL));
     app->add_option("--handshake-timeout", options->handshake_timeout_seconds,
                     "Limit in seconds for one handshake, lookup included "
                     "(default 10)");

@@ -163,7 +163,10 @@ void define_output(CLI::App& app, TlsaOptions& options) {
     app.add_option("--ttl", options.ttl,
                    "TTL in seconds written in each record (nsupdate: "
                    "default 3600)")
-        ->type_name("SECONDS");
+        ->type_name("SECONDS")
+        // RFC 2181 section 8: a TTL is 0 to 2^31 - 1; a value with the top
+        // bit set counts as 0.
+        ->check(CLI::Range(0LL, 2147483647LL));
     app.add_flag("--generic", options.generic,
                  "Write RFC 3597 generic lines (TYPE52 \\# ...) for software "
                  "that does not know TLSA; needs an owner");
@@ -175,7 +178,8 @@ void define_output(CLI::App& app, TlsaOptions& options) {
                  "certificates, warnings or error");
     app.add_option("--max-input-size", options.max_input_size,
                    "Largest credential file accepted, in octets")
-        ->type_name("OCTETS");
+        ->type_name("OCTETS")
+        ->check(CLI::Range(1LL, 1LL << 40));
 }
 
 // ---- Checking the options -------------------------------------------------

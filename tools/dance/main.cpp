@@ -44,13 +44,42 @@ constexpr const char* exit_code_footer =
     "2 usage error, 3 input error, 4 temporary failure (DNS or network),\n"
     "5 peer without DANCE support, 70 internal error. See dance(1).";
 
+// An empty value ("--ttl ''") would otherwise pass as 0 or as no option
+// at all, so every option that takes a value rejects it.
+void reject_empty_values(CLI::App& app) {
+    const CLI::Validator non_empty(
+        [](std::string& value) {
+            return value.empty() ? std::string("empty value: give a value or "
+                                               "leave the option out")
+                                 : std::string();
+        },
+        "");
+    for (CLI::Option* option : app.get_options()) {
+        if (option->get_type_size_max() > 0)
+            option->check(non_empty);
+    }
+    for (CLI::App* subcommand : app.get_subcommands({}))
+        reject_empty_values(*subcommand);
+}
+
+// CLI11 words a failed conversion "Could not convert: --ttl = -1"; this
+// gives it the form of the other messages, with what to do next.
+std::string parse_error_text(const CLI::ParseError& error) {
+    const std::string text = error.what();
+    const std::string prefix = "Could not convert: ";
+    if (text.rfind(prefix, 0) != 0)
+        return text;
+    return "invalid value " + text.substr(prefix.size()) +
+           ": give a value of the type that --help shows for the option";
+}
+
 // CLI11 reports help and version requests as exceptions too; those exit 0.
 // Every real parse error maps to exit_usage instead of CLI11's own codes.
 int handle_parse_error(CLI::App& app, const CLI::ParseError& error) {
     if (error.get_exit_code() == 0)
         return app.exit(error);
 
-    print_error(error.what());
+    print_error(parse_error_text(error));
     std::cerr << "Run 'dance --help' or 'dance SUBCOMMAND --help' for usage.\n";
     return exit_usage;
 }
@@ -68,6 +97,7 @@ int run(int argc, char** argv) {
     for (SubcommandFactory factory : subcommand_factories())
         subcommands.push_back(factory(app));
     add_cli_dump_option(app);
+    reject_empty_values(app);
 
     try {
         app.parse(argc, argv);

@@ -119,6 +119,26 @@ std::string display_path(const char* absolute) {
     return error ? std::string(absolute) : shown.string();
 }
 
+// Whether a scanner error is in the RDATA rather than in the owner, TTL
+// or line structure, which no TLSA-specific hint would explain.
+bool is_rdata_error(int code) {
+    switch (code) {
+    case ZS_BAD_PREVIOUS_OWNER:
+    case ZS_BAD_DNAME_CHAR:
+    case ZS_BAD_OWNER:
+    case ZS_LABEL_OVERFLOW:
+    case ZS_DNAME_OVERFLOW:
+    case ZS_BAD_TTL:
+    case ZS_UNCLOSED_MULTILINE:
+    case ZS_LEFT_PARENTHESIS:
+    case ZS_RIGHT_PARENTHESIS:
+    case ZS_DOS_NEWLINE:
+        return false;
+    default:
+        return true;
+    }
+}
+
 class Reader {
 public:
     Reader(const ZoneReadOptions& options, ZoneVisitor& visitor)
@@ -226,7 +246,7 @@ void Reader::scan(zs_scanner_t& scanner, const std::string& file,
                 scanner, file, scanner.line_counter,
                 std::string("cannot parse record: ") +
                     zs_strerror(scanner.error.code),
-                positions_valid &&
+                positions_valid && is_rdata_error(scanner.error.code) &&
                     text_names_tlsa(previous + (at_line_start ? 0 : 1), end));
             if (scanner.error.fatal)
                 return;

@@ -110,8 +110,10 @@ void ZoneChecker::store_rrsig(const ZoneRecord& record, std::uint32_t file) {
 
 void ZoneChecker::on_syntax_error(const ZoneSyntaxError& error) {
     add_file(error.file);
+    // A record that does not parse makes the zone unreadable (exit 3),
+    // whether or not it is a TLSA record.
+    ++stats_.syntax_errors;
     if (!error.in_tlsa) {
-        ++stats_.syntax_errors;
         add({"zone-syntax", Severity::error, error.file, error.line, "",
              error.message});
         return;

@@ -34,7 +34,7 @@ struct ZoneCheckStats {
     std::uint64_t records = 0;
     std::uint64_t tlsa_records = 0;
     std::uint64_t tlsa_owners = 0;
-    std::uint64_t syntax_errors = 0; // outside TLSA records (zone-syntax)
+    std::uint64_t syntax_errors = 0; // records that do not parse
     bool signed_zone = false;
 };
 

@@ -140,6 +140,26 @@ run verify --tlsa-file /dev/zero --assume-secure --name a.example \
 expect "verify --tlsa-file /dev/zero" 3 \
     "dance: error: cannot read zone file /dev/zero: not a regular file"
 
+# ---- Zone records that do not parse ----------------------------------------
+# dance-zone-check(1): a record that does not parse is exit 3, and a fault
+# in the owner is zone-syntax, not a TLSA RDATA problem.
+
+hex64=$(printf 'ab%.0s' $(seq 32))
+printf '$ORIGIN example.\n%s IN TLSA 3 1 1 %s\n' "$(printf 'a%.0s' $(seq 64))" \
+    "$hex64" >label64.zone
+run zone-check label64.zone
+checks=$((checks + 1))
+[ "$status" = 3 ] || fail "zone-check 64-octet owner label" "exit code $status"
+grep -qF "label64.zone:2: error: [zone-syntax] cannot parse record: maximal domain name label length" out ||
+    fail "zone-check 64-octet owner label" "$(cat out)"
+
+printf '$ORIGIN example.\nx IN TLSA 3 1 1 zz\n' >badhex.zone
+run zone-check badhex.zone
+checks=$((checks + 1))
+[ "$status" = 3 ] || fail "zone-check bad TLSA hex" "exit code $status"
+grep -qF "badhex.zone:2: error: [tlsa-rdata-syntax] cannot parse record: invalid hexadecimal character" out ||
+    fail "zone-check bad TLSA hex" "$(cat out)"
+
 # ---- Certificate text that is not UTF-8 -----------------------------------
 # A dNSName of raw octets 0xff, LF and "bad.example". JSON output used to
 # throw on it (exit 70) and drop the inputs after it.

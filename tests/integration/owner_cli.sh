@@ -177,5 +177,18 @@ usage "label too long" \
     "dance: error: --client: invalid DNS name \"$(printf 'a%.0s' $(seq 60))...\": label \"$(printf 'a%.0s' $(seq 60))...\" is 64 octets long: a label may be at most 63 octets (RFC 1035)" \
     --client "$(printf 'a%.0s' $(seq 64)).example"
 
+# Empty values used to drop the option: --service '' gave another form.
+usage "empty service" \
+    "dance: error: --service: empty value: give a value or leave the option out" \
+    --service '' --client a.example
+
+# An unknown subcommand is named, not reported as a missing one.
+checks=$((checks + 1))
+status=0
+"$dance" bogus >out 2>err || status=$?
+[ "$status" = 2 ] || fail "unknown subcommand" "exit code $status, expected 2"
+[ "$(head -n 1 err)" = "dance: error: unknown subcommand \"bogus\": run 'dance --help' for the list" ] ||
+    fail "unknown subcommand" "stderr '$(head -n 1 err)'"
+
 printf '%d checks, %d failures\n' "$checks" "$failures"
 [ "$failures" = 0 ]

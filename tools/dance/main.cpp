@@ -12,6 +12,7 @@
 
 #include "cli_dump.hpp"
 #include "command.hpp"
+#include "dance/message_text.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
 
@@ -64,7 +65,15 @@ void reject_empty_values(CLI::App& app) {
 
 // CLI11 words a failed conversion "Could not convert: --ttl = -1"; this
 // gives it the form of the other messages, with what to do next.
-std::string parse_error_text(const CLI::ParseError& error) {
+std::string parse_error_text(const CLI::App& app, const CLI::ParseError& error,
+                             int argc, char** argv) {
+    // CLI11 reads an unknown first word as a missing subcommand.
+    const bool no_subcommand = app.get_subcommands().empty();
+    if (no_subcommand && argc > 1 && argv[1][0] != '-') {
+        return "unknown subcommand " + dance::quote_for_message(argv[1]) +
+               ": run 'dance --help' for the list";
+    }
+
     const std::string text = error.what();
     const std::string prefix = "Could not convert: ";
     if (text.rfind(prefix, 0) != 0)
@@ -75,11 +84,12 @@ std::string parse_error_text(const CLI::ParseError& error) {
 
 // CLI11 reports help and version requests as exceptions too; those exit 0.
 // Every real parse error maps to exit_usage instead of CLI11's own codes.
-int handle_parse_error(CLI::App& app, const CLI::ParseError& error) {
+int handle_parse_error(CLI::App& app, const CLI::ParseError& error, int argc,
+                       char** argv) {
     if (error.get_exit_code() == 0)
         return app.exit(error);
 
-    print_error(parse_error_text(error));
+    print_error(parse_error_text(app, error, argc, argv));
     std::cerr << "Run 'dance --help' or 'dance SUBCOMMAND --help' for usage.\n";
     return exit_usage;
 }
@@ -102,7 +112,7 @@ int run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return handle_parse_error(app, error);
+        return handle_parse_error(app, error, argc, argv);
     }
 
     for (const Subcommand& subcommand : subcommands) {

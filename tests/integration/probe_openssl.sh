@@ -114,4 +114,12 @@ expect_text encrypted "$work/encrypted.out" "$encrypted"
 expect_exit "--ehlo with CR LF is a usage error" 2 $?
 expect_text ehlo "$work/ehlo.out" \
     'MAIL FROM:<x>": give one domain name or address literal'
+
+# A ClientName is never a wildcard, so a wildcard suffix allows no one.
+timeout 10 "$DANCE_BIN" serve --resolver 127.0.0.1:1 \
+    --listen "127.0.0.1:$closed" --cert "$work/server.pem" \
+    --key "$work/server.key" --allow '*.example' >"$work/allow.out" 2>&1
+expect_exit "serve --allow with a wildcard is a usage error" 2 $?
+expect_text allow "$work/allow.out" \
+    "invalid --allow '\*.example': a suffix is a plain domain"
 finish

@@ -99,6 +99,14 @@ Result<ServeConfig> make_config(const ServeOptions& o) {
             return make_error(ErrorCategory::usage,
                               "invalid --allow '" + text +
                                   "': " + suffix.error().message);
+        // A ClientName is never a wildcard, so a suffix starting with "*"
+        // could match no client at all.
+        if (suffix->is_wildcard())
+            return make_error(ErrorCategory::usage,
+                              "invalid --allow '" + text +
+                                  "': a suffix is a plain domain such as "
+                                  "example.com, without \"*\": it already "
+                                  "covers every name below it");
         config.allowed_suffixes.push_back(*suffix);
     }
 

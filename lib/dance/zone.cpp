@@ -114,9 +114,13 @@ bool text_names_tlsa(const char* p, const char* end) {
 }
 
 std::string display_path(const char* absolute) {
+    // Relative only below the working directory: "../../../etc/x" reads
+    // worse than the absolute path, which is likely what the file wrote.
     std::error_code error;
     std::filesystem::path shown = std::filesystem::proximate(absolute, error);
-    return error ? std::string(absolute) : shown.string();
+    if (error || shown.empty() || *shown.begin() == "..")
+        return absolute;
+    return shown.string();
 }
 
 // Whether a scanner error is in the RDATA rather than in the owner, TTL

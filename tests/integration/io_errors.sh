@@ -160,6 +160,16 @@ checks=$((checks + 1))
 grep -qF "badhex.zone:2: error: [tlsa-rdata-syntax] cannot parse record: invalid hexadecimal character" out ||
     fail "zone-check bad TLSA hex" "$(cat out)"
 
+# An include outside the working directory is shown as written, not as
+# a climb of "../" from the working directory.
+printf 'x\n' >"$work/outside.txt"
+printf '$ORIGIN example.\n$INCLUDE %s\n' "$work/outside.txt" >include.zone
+mkdir -p below
+checks=$((checks + 1))
+(cd below && "$dance" zone-check ../include.zone >../out 2>../err)
+grep -qF "$work/outside.txt:1: error: [zone-syntax]" out ||
+    fail "zone-check absolute include path" "$(cat out)"
+
 # ---- Certificate text that is not UTF-8 -----------------------------------
 # A dNSName of raw octets 0xff, LF and "bad.example". JSON output used to
 # throw on it (exit 70) and drop the inputs after it.

@@ -156,10 +156,18 @@ verify "closed resolver port fails" 4 lookup-failed \
     --name "$DANCE_NAME_SERVICE" "${client[@]}"
 python3 -c '
 import select, socket, sys
-udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp.bind(("127.0.0.1", 0))
-tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+# The UDP port may be taken for TCP already, so try again until both
+# sockets share one port.
+while True:
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        tcp.bind(("127.0.0.1", udp.getsockname()[1]))
+        break
+    except OSError:
+        udp.close()
+        tcp.close()
 tcp.listen(16)
 print(udp.getsockname()[1], flush=True)
 sys.stdout.close()
@@ -172,10 +180,15 @@ while True:
         held.append(tcp.accept()[0])
 ' >"$work/silent.port" &
 silent_pid=$!
-for _ in $(seq 1 50); do
+# Python can take seconds to start on a loaded machine.
+for _ in $(seq 1 400); do
     [ -s "$work/silent.port" ] && break
     sleep 0.05
 done
+if [ ! -s "$work/silent.port" ]; then
+    echo "verify-testbed: the silent resolver did not start" >&2
+    exit 1
+fi
 resolver=(--resolver "127.0.0.1:$(cat "$work/silent.port")"
     --trust-anchor "$DANCE_TA_ROOT_DS" --timeout 0.5)
 verify "silent resolver times out" 4 timeout \

@@ -142,6 +142,13 @@ grep -qF "fleet.txt:1: invalid owner name" err ||
     fail "batch owner" "stderr: $(cat err)"
 [ "$(wc -l <out)" = 1 ] || fail "batch owner" "standard output: $(cat out)"
 
+# The summary does not mention other inputs when there are none.
+case_ "only input failed" 3 \
+    "dance: error: the input failed; no records were written" empty.pem
+case_ "every input failed" 3 \
+    "dance: error: all 2 inputs failed; no records were written" \
+    empty.pem garbage.pem
+
 # A line without an owner would print bare RDATA among zone-file lines.
 checks=$((checks + 1))
 printf '%s sensor1.example\n%s\n' "$devices/sensor1.pem" \

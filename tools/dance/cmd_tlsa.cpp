@@ -654,6 +654,13 @@ int run_tlsa(const TlsaOptions& options) {
             run_one(*input);
     }
 
+    if (failed > 0 && failed == done) {
+        print_error(done == 1 ? std::string("the input failed; no records "
+                                            "were written")
+                              : "all " + std::to_string(done) +
+                                    " inputs failed; no records were written");
+        return exit_input;
+    }
     if (failed > 0) {
         print_error(std::to_string(failed) + " of " + std::to_string(done) +
                     " input(s) failed; records were written for the others");

@@ -13,9 +13,9 @@ namespace {
 
 Error read_error(const std::string& path, std::string_view what,
                  const std::string& detail) {
-    std::string source = path == "-" ? std::string(what) +
-                                           " from standard input"
-                                     : std::string(what) + " " + path;
+    std::string source = path == "-"
+                             ? std::string(what) + " from standard input"
+                             : std::string(what) + " " + path;
     return make_error(ErrorCategory::input,
                       "cannot read " + source + ": " + detail);
 }

@@ -512,8 +512,7 @@ bool run_input(const Input& input, const Plan& plan) {
 // the last field, so a path may contain spaces when an owner follows it.
 // It may be left out only when --owner gives one for every line.
 Input parse_batch_line(std::string_view line, const std::string& where,
-                       const std::filesystem::path& folder,
-                       bool owner_given) {
+                       const std::filesystem::path& folder, bool owner_given) {
     std::istringstream fields{std::string(line)};
     std::vector<std::string> words;
     for (std::string word; fields >> word;)
@@ -551,8 +550,7 @@ class BatchReader {
 public:
     // Reads the whole file with a limit, so /dev/zero or a closed standard
     // input is an input error rather than a hang or an empty success.
-    static Result<BatchReader> open(const std::string& path,
-                                    bool owner_given) {
+    static Result<BatchReader> open(const std::string& path, bool owner_given) {
         constexpr std::size_t max_batch_size = 256 * 1024 * 1024;
         auto content = read_input_file(path, "--batch file", max_batch_size);
         if (!content)

@@ -136,8 +136,8 @@ int check_standard_output(int code) {
         print_error(std::string("cannot write to standard output: ") +
                     std::strerror(error));
     }
-    const bool verdict = code == exit_ok || code == exit_negative ||
-                         code == exit_unsupported;
+    const bool verdict =
+        code == exit_ok || code == exit_negative || code == exit_unsupported;
     return verdict ? exit_input : code;
 }
 

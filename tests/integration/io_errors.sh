@@ -140,6 +140,23 @@ run verify --tlsa-file /dev/zero --assume-secure --name a.example \
 expect "verify --tlsa-file /dev/zero" 3 \
     "dance: error: cannot read zone file /dev/zero: not a regular file"
 
+# A batch line that is not UTF-8 used to make the JSON dump throw with
+# lookups in flight, and the batch was then used after it was freed.
+printf 'a.example,%s\n\377,%s\n' "$cert" "$cert" >badline.txt
+checks=$((checks + 1))
+status=0
+timeout 30 "$dance" verify --resolver 127.0.0.1:1 --timeout 1 \
+    --batch badline.txt >out 2>err || status=$?
+[ "$status" = 3 ] || fail "verify batch with a non-UTF-8 line" \
+    "exit code $status, expected 3 ($(cat err))"
+python3 - out <<'EOF' || fail "verify batch with a non-UTF-8 line" "$(cat out)"
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+assert [line["line"] for line in lines] == [1, 2], lines
+assert lines[0]["reason"] == "lookup-failed", lines[0]
+assert "is not valid UTF-8" in lines[1]["error"]["message"], lines[1]
+EOF
+
 # ---- Zone records that do not parse ----------------------------------------
 # dance-zone-check(1): a record that does not parse is exit 3, and a fault
 # in the owner is zone-syntax, not a TLSA RDATA problem.

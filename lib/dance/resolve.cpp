@@ -332,12 +332,25 @@ const char* lookup_status_name(LookupStatus status) {
 
 // --- the context ---------------------------------------------------------
 
+// The DNSKEY RRset of one zone, proven secure by an earlier lookup.
+struct ZoneKeys {
+    GetdnsList dnskeys; // DNSKEY RR dicts, given to getdns as anchors
+    std::int64_t valid_until = 0;     // smallest TTL or RRSIG expiration
+    std::int64_t earliest_expiry = 0; // soonest RRSIG expiration of the chain
+};
+
 struct Resolver::Impl {
     ResolverConfig config;
     std::vector<Upstream> upstreams;
     std::unique_ptr<PollLoop> loop; // declared first, destroyed last
     GetdnsContext context;
-    GetdnsDict extensions;
+    GetdnsDict extensions;      // validated lookups
+    GetdnsDict fast_extensions; // DO bit only: see read_fast_reply
+    GetdnsList anchors;
+    GetdnsList no_records; // an empty list for getdns_validate_dnssec2
+
+    // Zone keys by lowercase zone name, filled during a batch.
+    std::map<std::string, ZoneKeys> zone_keys;
 };
 
 namespace {
@@ -377,6 +390,20 @@ Result<GetdnsDict> lookup_extensions() {
                                 GETDNS_EXTENSION_TRUE) != GETDNS_RETURN_GOOD)
             return getdns_failure("setting a getdns extension",
                                   GETDNS_RETURN_GENERIC_ERROR);
+    }
+    return extensions;
+}
+
+// A query that only sets the DO bit, so that the upstream returns RRSIGs
+// but getdns validates nothing itself.
+Result<GetdnsDict> fast_lookup_extensions() {
+    GetdnsDict extensions(getdns_dict_create());
+    GetdnsDict options(getdns_dict_create());
+    if (getdns_dict_set_int(options.get(), "do_bit", 1) != GETDNS_RETURN_GOOD ||
+        getdns_dict_set_dict(extensions.get(), "add_opt_parameters",
+                             options.get()) != GETDNS_RETURN_GOOD) {
+        return getdns_failure("setting a getdns extension",
+                              GETDNS_RETURN_GENERIC_ERROR);
     }
     return extensions;
 }
@@ -466,11 +493,14 @@ Result<Resolver> Resolver::create(const ResolverConfig& config) {
     auto extensions = lookup_extensions();
     if (!extensions)
         return extensions.error();
+    auto fast_extensions = fast_lookup_extensions();
+    if (!fast_extensions)
+        return fast_extensions.error();
 
-    auto impl = std::make_unique<Impl>(Impl{config, std::move(*upstreams),
-                                            std::move(loop),
-                                            std::move(*context),
-                                            std::move(*extensions)});
+    auto impl = std::make_unique<Impl>(Impl{
+        config, std::move(*upstreams), std::move(loop), std::move(*context),
+        std::move(*extensions), std::move(*fast_extensions),
+        std::move(*anchors), GetdnsList(getdns_list_create()), {}});
     return Resolver(std::move(impl));
 }
 
@@ -497,6 +527,7 @@ struct PendingLookup {
     std::int64_t now = 0;
     std::chrono::steady_clock::time_point started;
     getdns_eventloop_event retry{}; // timer while waiting to send again
+    bool fast = false; // sent without validation: see read_fast_reply
 };
 
 // Wait before sending again when getdns rests the upstream after a
@@ -641,14 +672,183 @@ Step read_reply(PendingLookup& pending, const getdns_dict* response,
     return Step::done;
 }
 
+// --- zone keys reused within a batch --------------------------------------
+//
+// getdns 1.6 keeps no validation cache: every lookup fetches and checks
+// the whole chain from the trust anchor again, six queries and five
+// signatures for a name two zones below the root. So a batch keeps the
+// DNSKEY RRset of each zone that signed a secure answer. Later names are
+// first sent as one query, and its TLSA RRset is checked against those
+// keys alone, as a validating resolver uses its key cache.
+// Only a plain TLSA RRset at the query name, signed by a kept zone and
+// found secure, takes this path; anything else (an alias, a wildcard
+// expansion, a denial, another signer, a failed check) is asked again
+// with full validation, so every other outcome is exactly as before.
+
+// Keeps the key cache bounded when a batch spans many zones.
+constexpr std::size_t max_cached_zones = 1024;
+
+// Returns the zone that signed the TLSA RRset at owner. The answer section
+// must contain only that RRset and its RRSIGs, all by one signer at or
+// above owner, and none made for a wildcard. RFC 4035 section 5.3.4: an
+// RRSIG over a wildcard expansion has a labels field smaller than the
+// owner's label count, and its proof needs denial records, which this
+// path does not check.
+std::optional<Name> plain_signer(const getdns_list* answer,
+                                 const Name& owner) {
+    std::optional<Name> signer;
+    bool has_tlsa = false;
+    for (const getdns_dict* rr : dicts_of(answer)) {
+        auto name = name_field(rr, "name");
+        if (!name || !(*name == owner))
+            return std::nullopt;
+        std::optional<std::uint32_t> type = get_int(rr, "type");
+        if (type == rr_type_tlsa) {
+            has_tlsa = true;
+            continue;
+        }
+        getdns_dict* rdata = nullptr;
+        if (type != GETDNS_RRTYPE_RRSIG ||
+            getdns_dict_get_dict(rr, "rdata", &rdata) != GETDNS_RETURN_GOOD ||
+            get_int(rdata, "type_covered") != rr_type_tlsa ||
+            get_int(rdata, "labels") != owner.labels().size())
+            return std::nullopt;
+        auto by = name_field(rdata, "signers_name");
+        if (!by || !owner.is_subdomain_of(*by) || (signer && !(*signer == *by)))
+            return std::nullopt;
+        signer = *by;
+    }
+    if (!has_tlsa)
+        return std::nullopt;
+    return signer;
+}
+
+const getdns_dict* first_reply(const getdns_dict* response) {
+    std::vector<const getdns_dict*> replies =
+        dicts_of(get_list(response, "replies_tree"));
+    return replies.empty() ? nullptr : replies.front();
+}
+
+// After a secure answer from a validated lookup: proves the DNSKEY RRset
+// of the answer's signer from the validation chain and the trust anchor,
+// and keeps it for the rest of the batch.
+void remember_zone_keys(Resolver::Impl& impl, const PendingLookup& pending,
+                        const getdns_dict* response) {
+    const TlsaLookup& lookup = pending.lookup;
+    const getdns_dict* reply = first_reply(response);
+    if (reply == nullptr || lookup.status != LookupStatus::answer ||
+        lookup.dnssec != DnssecStatus::secure ||
+        !lookup.alias_chain.empty() ||
+        impl.zone_keys.size() >= max_cached_zones)
+        return;
+    std::optional<Name> zone =
+        plain_signer(get_list(reply, "answer"), lookup.query_name);
+    if (!zone || impl.zone_keys.count(zone->to_string()) != 0)
+        return;
+
+    const getdns_list* chain = get_list(response, "validation_chain");
+    GetdnsList keyset(getdns_list_create());
+    GetdnsList dnskeys(getdns_list_create());
+    std::size_t keyset_size = 0;
+    std::size_t dnskeys_size = 0;
+    ZoneKeys keys;
+    keys.valid_until = INT64_MAX;
+    keys.earliest_expiry = INT64_MAX;
+    for (const getdns_dict* rr : dicts_of(chain)) {
+        keys.valid_until = std::min<std::int64_t>(
+            keys.valid_until, pending.now + get_int(rr, "ttl").value_or(0));
+        auto owner = name_field(rr, "name");
+        if (!owner)
+            return;
+        std::optional<std::uint32_t> type = get_int(rr, "type");
+        bool key_record = type == GETDNS_RRTYPE_DNSKEY;
+        if (type == GETDNS_RRTYPE_RRSIG) {
+            getdns_dict* rdata = nullptr;
+            getdns_dict_get_dict(rr, "rdata", &rdata);
+            key_record = get_int(rdata, "type_covered") == GETDNS_RRTYPE_DNSKEY;
+        }
+        if (!(*owner == *zone) || !key_record)
+            continue;
+        getdns_list_set_dict(keyset.get(), keyset_size++, rr);
+        if (type == GETDNS_RRTYPE_DNSKEY)
+            getdns_list_set_dict(dnskeys.get(), dnskeys_size++, rr);
+    }
+    for (const Signature& signature : signatures_in(chain, pending.now)) {
+        keys.valid_until = std::min(keys.valid_until, signature.expiration);
+        keys.earliest_expiry =
+            std::min(keys.earliest_expiry, signature.expiration);
+    }
+    if (dnskeys_size == 0 ||
+        getdns_validate_dnssec2(keyset.get(), chain, impl.anchors.get(),
+                                static_cast<time_t>(pending.now),
+                                allowed_skew_seconds) != GETDNS_DNSSEC_SECURE)
+        return;
+    keys.dnskeys = std::move(dnskeys);
+    impl.zone_keys.emplace(zone->to_string(), std::move(keys));
+}
+
+// Reads the reply to a query sent with fast_lookup_extensions. Returns
+// true, with pending.lookup filled, only when the reply is a plain TLSA
+// RRset that the kept keys of its signer prove secure. Otherwise it
+// returns false and leaves pending untouched.
+bool read_fast_reply(PendingLookup& pending, const getdns_dict* response,
+                     const Resolver::Impl& impl) {
+    const getdns_dict* reply = first_reply(response);
+    if (reply == nullptr)
+        return false;
+    getdns_dict* header = nullptr;
+    getdns_dict_get_dict(reply, "header", &header);
+    if (get_int(header, "rcode") != 0)
+        return false;
+    const getdns_list* answer = get_list(reply, "answer");
+    std::optional<Name> zone = plain_signer(answer, pending.current);
+    if (!zone)
+        return false;
+    auto found = impl.zone_keys.find(zone->to_string());
+    if (found == impl.zone_keys.end() ||
+        found->second.valid_until <= pending.now)
+        return false;
+    if (getdns_validate_dnssec2(answer, impl.no_records.get(),
+                                found->second.dnskeys.get(),
+                                static_cast<time_t>(pending.now),
+                                allowed_skew_seconds) != GETDNS_DNSSEC_SECURE)
+        return false;
+
+    auto records = read_records(answer);
+    if (!records)
+        return false;
+    TlsaLookup lookup = pending.lookup;
+    lookup.final_owner = pending.current;
+    lookup.ttl = UINT32_MAX;
+    for (const Record& record : *records) {
+        lookup.ttl = std::min(lookup.ttl, record.ttl);
+        if (record.type != rr_type_tlsa)
+            continue;
+        auto tlsa = tlsa_from_rdata(record.rdata);
+        if (!tlsa)
+            return false;
+        lookup.records.push_back(*tlsa);
+    }
+    lookup.status = LookupStatus::answer;
+    lookup.dnssec = DnssecStatus::secure;
+    lookup.earliest_signature_expiry = found->second.earliest_expiry;
+    note_signatures(lookup, signatures_in(answer, pending.now));
+    pending.lookup = std::move(lookup);
+    return true;
+}
+
 // A batch in progress: owns the pending lookups and keeps at most
 // max_in_flight queries outstanding.
 class Batch {
 public:
+    // reuse_keys: keep zone keys for later names (see read_fast_reply);
+    // pointless for a single name, where it only costs the key check.
     Batch(Resolver::Impl& impl, const Resolver::NameSource& next_name,
-          const Resolver::BatchCallback& on_result, std::size_t max_in_flight)
+          const Resolver::BatchCallback& on_result, std::size_t max_in_flight,
+          bool reuse_keys)
         : impl_(impl), next_name_(next_name), on_result_(on_result),
-          max_in_flight_(std::max<std::size_t>(1, max_in_flight)) {}
+          max_in_flight_(std::max<std::size_t>(1, max_in_flight)),
+          reuse_keys_(reuse_keys) {}
 
     // Cancels the queries still outstanding, so that getdns, when its
     // context is destroyed later, never calls back into a destroyed batch.
@@ -752,6 +952,7 @@ private:
             pending->current = *name;
             pending->now = static_cast<std::int64_t>(std::time(nullptr));
             pending->started = std::chrono::steady_clock::now();
+            pending->fast = reuse_keys_ && !impl_.zone_keys.empty();
             send(std::move(pending));
         }
         filling_ = false;
@@ -767,10 +968,13 @@ private:
         Query* raw = query.get();
         pending_.emplace(raw, std::move(query));
 
+        getdns_dict* extensions = raw->lookup->fast
+                                      ? impl_.fast_extensions.get()
+                                      : impl_.extensions.get();
         getdns_transaction_t transaction = 0;
         getdns_return_t status = getdns_general(
-            impl_.context.get(), text.c_str(), rr_type_tlsa,
-            impl_.extensions.get(), raw, &transaction, &Batch::on_response);
+            impl_.context.get(), text.c_str(), rr_type_tlsa, extensions, raw,
+            &transaction, &Batch::on_response);
         if (status == GETDNS_RETURN_GOOD) {
             // getdns may have answered already, and a new query may even
             // reuse the address, so the serial identifies this one.
@@ -841,8 +1045,18 @@ private:
         pending_.erase(found);
 
         Step step = Step::done;
-        if (type == GETDNS_CALLBACK_COMPLETE && response != nullptr) {
+        if (pending->fast && type == GETDNS_CALLBACK_COMPLETE &&
+            response != nullptr) {
+            if (!read_fast_reply(*pending, response, impl_)) {
+                // Ask again, validating the whole chain.
+                pending->fast = false;
+                send(std::move(pending));
+                return;
+            }
+        } else if (type == GETDNS_CALLBACK_COMPLETE && response != nullptr) {
             step = read_reply(*pending, response, impl_);
+            if (reuse_keys_ && step == Step::done)
+                remember_zone_keys(impl_, *pending, response);
         } else if (type == GETDNS_CALLBACK_TIMEOUT) {
             pending->lookup.status = LookupStatus::timeout;
             pending->lookup.dnssec = DnssecStatus::indeterminate;
@@ -873,6 +1087,7 @@ private:
     const Resolver::NameSource& next_name_;
     const Resolver::BatchCallback& on_result_;
     std::size_t max_in_flight_;
+    bool reuse_keys_;
     std::map<Query*, std::unique_ptr<Query>> pending_;
     std::size_t next_index_ = 0;
     std::uint64_t next_serial_ = 0;
@@ -887,7 +1102,7 @@ private:
 Status Resolver::lookup_tlsa_batch(const NameSource& next_name,
                                    const BatchCallback& on_result,
                                    std::size_t max_in_flight) {
-    Batch batch(*impl_, next_name, on_result, max_in_flight);
+    Batch batch(*impl_, next_name, on_result, max_in_flight, true);
     return batch.run();
 }
 
@@ -909,7 +1124,15 @@ Result<TlsaLookup> Resolver::lookup_tlsa(const Name& name) {
                              Result<TlsaLookup> result) {
         outcome.emplace(std::move(result));
     };
-    Status status = lookup_tlsa_batch(std::span<const Name>(&name, 1), keep, 1);
+    bool name_taken = false;
+    NameSource one_name = [&]() -> std::optional<Name> {
+        if (name_taken)
+            return std::nullopt;
+        name_taken = true;
+        return name;
+    };
+    Batch batch(*impl_, one_name, keep, 1, false);
+    Status status = batch.run();
     if (!status)
         return status.error();
     if (!outcome) {

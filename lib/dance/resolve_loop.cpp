@@ -49,11 +49,17 @@ namespace {
 // wait for that delayed ACK before it sends a second reply. So every
 // validated lookup over TCP took about 48 ms on loopback, and with this
 // it takes about 1 ms (tlsa_probe against the test bed's Unbound). The kernel
-// drops the mode again after a while, so it is set after every read. For
-// a UDP socket the call fails, which is harmless.
+// drops the mode again after a while, so it is set after every read.
+//
+// TCP_NODELAY turns Nagle's algorithm off on our side too: a batch keeps
+// several queries outstanding on one connection, and Nagle held each
+// small query back until the previous one was acknowledged. With it,
+// 1,000 batch lookups answered from Unbound's cache took 0.27 s instead
+// of 0.42 s. For a UDP socket both calls fail, which is harmless.
 void ack_quickly(int fd) {
     int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
 PollLoop::State& state_of(getdns_eventloop* loop) {

@@ -397,6 +397,7 @@ server:
     verbosity: 1
     val-log-level: 2
     num-threads: 1
+    log-queries: ${DANCE_TESTBED_LOG_QUERIES:-no}
     module-config: "validator iterator"
     # The private root key, as a real resolver has the IANA one.
     trust-anchor-file: "$DIR/ta/root.ds"

@@ -48,14 +48,24 @@ bool lookup_finished(const TlsaLookup& lookup) {
 
 } // namespace
 
+bool VerifyReport::secure_outcome() const {
+    return source == RecordSource::dns && lookup_finished(lookup) &&
+           lookup.dnssec == DnssecStatus::secure;
+}
+
+std::optional<std::int64_t> VerifyReport::signature_expiry() const {
+    if (!secure_outcome())
+        return std::nullopt;
+    return lookup.earliest_signature_expiry;
+}
+
 std::optional<std::int64_t> VerifyReport::cache_seconds() const {
-    if (source != RecordSource::dns || !lookup_finished(lookup))
+    if (!secure_outcome())
         return std::nullopt;
 
     std::int64_t seconds = lookup.ttl;
-    if (lookup.earliest_signature_expiry)
-        seconds =
-            std::min(seconds, *lookup.earliest_signature_expiry - checked_at);
+    if (auto expiry = signature_expiry())
+        seconds = std::min(seconds, *expiry - checked_at);
     return std::max<std::int64_t>(seconds, 0);
 }
 
@@ -196,8 +206,7 @@ nlohmann::json lookup_to_json(const VerifyReport& report) {
         {"dnssec", dnssec_status_name(lookup.dnssec)},
         {"reason", lookup.reason},
         {"ttl", lookup.ttl},
-        {"earliest_signature_expiry",
-         optional_json(lookup.earliest_signature_expiry)},
+        {"earliest_signature_expiry", optional_json(report.signature_expiry())},
         {"cache_seconds", optional_json(report.cache_seconds())},
     };
 }
@@ -250,10 +259,16 @@ void write_lookup_text(std::ostream& out, const VerifyReport& report) {
     if (!lookup_finished(lookup))
         return;
 
-    out << "ttl: " << lookup.ttl << " s, earliest signature expiry: "
-        << (lookup.earliest_signature_expiry
-                ? format_utc(*lookup.earliest_signature_expiry)
-                : std::string("none"));
+    out << "ttl: " << lookup.ttl << " s";
+    if (!report.secure_outcome()) {
+        out << " (no signature expiry or cache time: the outcome is not "
+               "DNSSEC secure)\n";
+        return;
+    }
+
+    auto expiry = report.signature_expiry();
+    out << ", earliest signature expiry: "
+        << (expiry ? format_utc(*expiry) : std::string("none"));
     if (auto seconds = report.cache_seconds())
         out << ", cacheable for " << *seconds << " s";
     out << "\n";

@@ -35,9 +35,18 @@ struct VerifyReport {
     MatchVerdict verdict;
     std::int64_t checked_at = 0; // Unix time of the validity checks
 
+    // Whether the records were looked up in DNS and the outcome is
+    // DNSSEC-proven: a secure answer, or a secure NXDOMAIN or NODATA.
+    bool secure_outcome() const;
+
+    // Unix time of the earliest RRSIG expiration that the outcome rests
+    // on. std::nullopt unless secure_outcome(): the signatures of an
+    // insecure, bogus or indeterminate outcome prove nothing.
+    std::optional<std::int64_t> signature_expiry() const;
+
     // Seconds the verdict may be reused: the TTL, cut short by the
-    // earliest RRSIG expiration. std::nullopt when nothing was looked up
-    // or the lookup did not finish.
+    // earliest RRSIG expiration. std::nullopt unless secure_outcome(), so
+    // that no lifetime is ever suggested for a bogus or unsigned outcome.
     std::optional<std::int64_t> cache_seconds() const;
 };
 
@@ -104,7 +113,8 @@ Status verify_batch_threaded(const ResolverConfig& config,
 //               "earliest_signature_expiry", "cache_seconds"},
 //    "records": [{<tlsa_to_json fields>, "verdict", "detail"}],
 //    "warnings": [...], "checked_at"}
-// Times are Unix seconds; absent values are null.
+// Times are Unix seconds. "earliest_signature_expiry" and
+// "cache_seconds" are null unless VerifyReport::secure_outcome().
 nlohmann::json verify_report_to_json(const VerifyReport& report);
 
 // The text form: the verdict line with the reason code first, then the

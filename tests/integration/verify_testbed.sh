@@ -45,6 +45,23 @@ field() {
     [ "$got" = "$3" ] || fail "$1" "$2 is '$got', expected '$3'"
 }
 
+# no_cache_time NAME: the last report gives no signature expiry and no
+# cache time, as for every outcome that is not DNSSEC secure.
+no_cache_time() {
+    field "$1: no signature expiry" .lookup.earliest_signature_expiry null
+    field "$1: no cache time" .lookup.cache_seconds null
+}
+
+# cache_time NAME: the last report gives a signature expiry in the future
+# and a cache time within the zone's 300 s TTL.
+cache_time() {
+    checks=$((checks + 1))
+    jq -e '.lookup.earliest_signature_expiry > now and
+           .lookup.cache_seconds > 0 and .lookup.cache_seconds <= 300' \
+        "$work/out" >/dev/null ||
+        fail "$1: signature expiry and cache time" "$(cat "$work/out")"
+}
+
 client=(--cert "$DANCE_CLIENT_CERT")
 cat "$DANCE_SENSOR_CERT" "$DANCE_ORG_CA_CERT" >"$work/sensor-chain.pem"
 cat "$DANCE_NOSAN_CERT" "$DANCE_ORG_CA_CERT" >"$work/nosan-chain.pem"
@@ -80,11 +97,7 @@ verify "lookup facts are reported" 0 secure-match \
 # Unbound counts the TTL down from the zone's 300 s while it caches.
 field "ttl" '.lookup.ttl > 0 and .lookup.ttl <= 300' true
 field "final owner" .lookup.final_owner "$DANCE_NAME_SERVICE"
-checks=$((checks + 1))
-jq -e '.lookup.earliest_signature_expiry > now and
-       .lookup.cache_seconds > 0 and .lookup.cache_seconds <= 300' \
-    "$work/out" >/dev/null ||
-    fail "signature expiry and cache time" "$(cat "$work/out")"
+cache_time "secure answer"
 
 # A secure record for another key.
 verify "secure mismatch is rejected" 1 no-match \
@@ -111,19 +124,24 @@ verify "DNAME inside the signed zone matches" 0 secure-match \
 verify "CNAME into an unsigned zone is insecure" 1 insecure \
     --name "$DANCE_NAME_CNAME_INSECURE" "${client[@]}"
 field "insecure record is still judged" '.records[0].verdict' matched
+no_cache_time "CNAME into an unsigned zone"
 
 # DNSSEC failures and proven absence.
 verify "unsigned delegation is insecure" 1 insecure \
     --name "$DANCE_NAME_INSECURE" "${client[@]}"
+no_cache_time "unsigned delegation"
 verify "record changed after signing is bogus" 1 bogus \
     --name "$DANCE_NAME_TAMPERED" "${client[@]}"
+no_cache_time "record changed after signing"
 verify "expired signatures are bogus" 1 bogus \
     --name "$DANCE_NAME_EXPIRED_SIGNATURES" "${client[@]}"
-field "cache time of an expired signature" .lookup.cache_seconds 0
+no_cache_time "expired signatures"
 verify "proven NXDOMAIN is rejected" 1 nxdomain \
     --name "$DANCE_NAME_NXDOMAIN" "${client[@]}"
+cache_time "proven NXDOMAIN"
 verify "proven NODATA is rejected" 1 nodata \
     --name "$DANCE_NAME_NODATA" "${client[@]}"
+cache_time "proven NODATA"
 
 # Digest agility: SHA2-256 of the client key beside SHA2-512 of another.
 verify "key matching only the weaker digest is rejected" 1 \
@@ -209,6 +227,17 @@ for line in "not authenticated (no-match): " "lookup: answer, DNSSEC secure" \
     grep -qF -- "$line" "$work/text" ||
         fail "text report" "lacks '$line': $(cat "$work/text")"
 done
+
+# A bogus answer's text report explains why it has no expiry or cache time.
+checks=$((checks + 1))
+"$dance" verify "${resolver[@]}" --name "$DANCE_NAME_TAMPERED" \
+    "${client[@]}" >"$work/text" || true
+# The TTL varies, because Unbound counts it down while it caches.
+grep -qE '^ttl: [0-9]+ s \(no signature expiry or cache time: the outcome is not DNSSEC secure\)$' \
+    "$work/text" || fail "bogus text report" "$(cat "$work/text")"
+if grep -qE "earliest signature expiry|cacheable" "$work/text"; then
+    fail "bogus text report" "suggests a cache time: $(cat "$work/text")"
+fi
 
 # Batch: JSON Lines and CSV, a bad line, output in input order.
 cp "$DANCE_CLIENT_CERT" "$work/client.pem"

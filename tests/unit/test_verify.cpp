@@ -104,6 +104,48 @@ TEST_CASE("timed out lookup has no cache time") {
     CHECK_FALSE(report.cache_seconds().has_value());
 }
 
+TEST_CASE("outcome that is not secure has no expiry or cache time") {
+    for (DnssecStatus status : {DnssecStatus::insecure, DnssecStatus::bogus,
+                                DnssecStatus::indeterminate}) {
+        CAPTURE(dnssec_status_name(status));
+        TlsaLookup lookup = secure_lookup();
+        lookup.dnssec = status;
+        lookup.earliest_signature_expiry = fixed_now + 100;
+        VerifyReport report =
+            make_verify_report(client(), lookup, leaf_chain(), fixed_clock());
+
+        CHECK_FALSE(report.secure_outcome());
+        CHECK_FALSE(report.signature_expiry().has_value());
+        CHECK_FALSE(report.cache_seconds().has_value());
+
+        nlohmann::json json = verify_report_to_json(report);
+        CHECK(json["lookup"]["ttl"] == 300);
+        CHECK(json["lookup"]["earliest_signature_expiry"].is_null());
+        CHECK(json["lookup"]["cache_seconds"].is_null());
+
+        std::string text = verify_report_to_text(report);
+        CHECK(text.find("ttl: 300 s (no signature expiry or cache time: "
+                        "the outcome is not DNSSEC secure)\n") !=
+              std::string::npos);
+        CHECK(text.find("earliest signature expiry") == std::string::npos);
+        CHECK(text.find("cacheable") == std::string::npos);
+    }
+}
+
+TEST_CASE("secure denial keeps expiry and cache time") {
+    TlsaLookup lookup = secure_lookup();
+    lookup.status = LookupStatus::nodata;
+    lookup.records.clear();
+    lookup.earliest_signature_expiry = fixed_now + 100;
+    VerifyReport report =
+        make_verify_report(client(), lookup, leaf_chain(), fixed_clock());
+
+    CHECK(report.verdict.reason == MatchReason::nodata);
+    CHECK(report.secure_outcome());
+    CHECK(report.signature_expiry() == fixed_now + 100);
+    CHECK(report.cache_seconds() == 100);
+}
+
 TEST_CASE("JSON report carries verdict, lookup and records") {
     TlsaLookup lookup = secure_lookup();
     lookup.earliest_signature_expiry = fixed_now + 100;

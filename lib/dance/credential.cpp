@@ -754,29 +754,37 @@ Error nothing_found(const Pieces& pieces, std::string_view source) {
     return input_error(source, detail);
 }
 
-Error wrong_kind(std::string_view source, ExpectedKind expected,
+Error wrong_kind(std::string_view source, const LoadOptions& options,
                  const Pieces& pieces) {
-    std::string found = !pieces.certificates.empty()   ? "a certificate"
-                        : !pieces.private_keys.empty() ? "a private key"
-                                                       : "a public key";
+    const KindOptions& kinds = options.kind_options;
+    std::string found = "a public key";
+    std::string option = kinds.public_key;
+    if (!pieces.certificates.empty()) {
+        found = "a certificate";
+        option = kinds.certificates;
+    } else if (!pieces.private_keys.empty()) {
+        found = "a private key";
+        option = kinds.private_key;
+    }
     std::string expected_text =
-        expected == ExpectedKind::certificates ? "a certificate"
-        : expected == ExpectedKind::public_key ? "a public key"
-                                               : "a private key";
-    return input_error(source, "expected " + expected_text + " but found " +
-                                   found + ": load it as " + found +
-                                   " (dance tlsa --cert, --pubkey or --key) "
-                                   "or pass it without an option to detect "
-                                   "the kind");
+        options.expected == ExpectedKind::certificates ? "a certificate"
+        : options.expected == ExpectedKind::public_key ? "a public key"
+                                                       : "a private key";
+
+    std::string detail = "expected " + expected_text + " but found " + found;
+    if (!option.empty())
+        detail += ": pass it with " + option + " instead";
+    return input_error(source, detail);
 }
 
-Result<CredentialKind> choose_kind(const Pieces& pieces, ExpectedKind expected,
+Result<CredentialKind> choose_kind(const Pieces& pieces,
+                                   const LoadOptions& options,
                                    std::string_view source) {
     bool has_certificates = !pieces.certificates.empty();
     bool has_public = !pieces.public_keys.empty();
     bool has_private = !pieces.private_keys.empty();
 
-    switch (expected) {
+    switch (options.expected) {
     case ExpectedKind::any:
         if (has_certificates)
             return CredentialKind::certificates;
@@ -800,7 +808,7 @@ Result<CredentialKind> choose_kind(const Pieces& pieces, ExpectedKind expected,
     }
     if (!has_certificates && !has_public && !has_private)
         return nothing_found(pieces, source);
-    return wrong_kind(source, expected, pieces);
+    return wrong_kind(source, options, pieces);
 }
 
 Status check_one_key(const std::vector<Bytes>& keys, std::string_view what,
@@ -819,7 +827,7 @@ void wipe(std::vector<Bytes>& secrets) {
 
 Status assemble(Pieces& pieces, const LoadOptions& options,
                 std::string_view source, Credential& credential) {
-    Result<CredentialKind> kind = choose_kind(pieces, options.expected, source);
+    Result<CredentialKind> kind = choose_kind(pieces, options, source);
     if (!kind)
         return kind.error();
     credential.kind = *kind;

@@ -56,9 +56,20 @@ enum class CredentialKind {
 };
 
 // The kind of credential a caller expects. `any` accepts whatever the
-// file contains. The others reject a file of another kind with a message
-// naming the option to use instead.
+// file contains. The others reject a file of another kind, with a message
+// naming the caller's option for the kind found when it has one (see
+// KindOptions).
 enum class ExpectedKind { any, certificates, public_key, private_key };
+
+// How a caller's interface takes each kind of credential, such as
+// "--cert" or "the \"cert\" field". A message about a file of an
+// unexpected kind ends in "pass it with <option> instead". An empty
+// option leaves that hint out, so the library names no tool's options.
+struct KindOptions {
+    std::string certificates;
+    std::string public_key;
+    std::string private_key;
+};
 
 enum class Encoding { pem, der };
 
@@ -100,6 +111,9 @@ struct LoadOptions {
     // neither (only the subject, key, dates and DER) sets this to false and
     // saves about a fifth of the time per certificate.
     bool all_names = true;
+
+    // The options named when the file contains another kind than expected.
+    KindOptions kind_options{};
 };
 
 // Reads a credential from a file, or from standard input when path is

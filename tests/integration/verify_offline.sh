@@ -134,8 +134,28 @@ bad "two credentials" 2 "give one credential" \
 bad "missing certificate file" 3 "no-such.pem: no such file" \
     "${name[@]}" --cert no-such.pem "${tlsa[@]}"
 bad "certificate option on a public key" 3 \
-    "expected a certificate but found a public key" \
+    "raw.spki.der: expected a certificate but found a public key: pass it with --pubkey instead" \
     "${name[@]}" --cert "$data/raw.spki.der" "${tlsa[@]}"
+bad "chain option on a public key" 3 \
+    "expected a certificate but found a public key: pass it with --pubkey instead" \
+    "${name[@]}" --chain "$data/raw.spki.der" "${tlsa[@]}"
+bad "public key option on a certificate" 3 \
+    "leaf.pem: expected a public key but found a certificate: pass it with --cert or --chain instead" \
+    "${name[@]}" --pubkey leaf.pem "${tlsa[@]}"
+bad "private key option on a public key" 3 \
+    "expected a private key but found a public key: pass it with --pubkey instead" \
+    "${name[@]}" --key "$data/raw.spki.der" "${tlsa[@]}"
+checks=$((checks + 1))
+if grep -q "dance tlsa" err; then
+    fail "credential error names verify options" "$(cat err)"
+fi
+bad "CA file holding a public key" 3 \
+    "raw.spki.der: expected a certificate but found a public key" \
+    "${name[@]}" --cert leaf.pem --ca-file "$data/raw.spki.der" "${tlsa[@]}"
+checks=$((checks + 1))
+if grep -q "pass it with" err; then
+    fail "CA file error suggests no client option" "$(cat err)"
+fi
 bad "missing CA file" 3 "no-such-ca.pem: no such file" \
     "${name[@]}" --cert leaf.pem --ca-file no-such-ca.pem "${tlsa[@]}"
 bad "invalid TLSA RDATA" 2 "invalid --tlsa: " \
@@ -160,6 +180,20 @@ bad "missing trust anchor" 3 "cannot read trust anchor file" \
     --trust-anchor no-such.ds
 bad "missing batch file" 3 "cannot read --batch file no-such.txt" \
     --batch no-such.txt --resolver 127.0.0.1
+
+# A batch whose only line gives a public key as "cert": the line's error
+# names the batch field to use, and no lookup is made.
+checks=$((checks + 1))
+printf '{"name": "device1.example", "cert": "%s"}\n' "$data/raw.spki.der" \
+    >wrong-kind.jsonl
+status=0
+"$dance" verify --batch wrong-kind.jsonl --resolver 127.0.0.1:9 >out 2>err ||
+    status=$?
+[ "$status" = 3 ] || fail "batch line of the wrong kind" "exit $status: $(cat err)"
+expected='expected a certificate but found a public key: pass it with the "pubkey" field instead'
+jq -r .error.message out | grep -qF -- "$expected" ||
+    fail "batch line of the wrong kind" "$(cat out)"
+
 bad "batch with a single-client option" 2 \
     "--batch takes names and credentials from its file" \
     --batch zone.txt "${name[@]}" --resolver 127.0.0.1
@@ -171,6 +205,53 @@ bad "threads without batch" 2 "--max-in-flight and --threads apply only" \
     "${name[@]}" --cert leaf.pem --threads 2 --resolver 127.0.0.1
 bad "max in flight out of range" 2 "--max-in-flight" \
     --batch zone.txt --max-in-flight 0 --resolver 127.0.0.1
+
+# ---- help and man page --------------------------------------------------------
+
+# Every reason code of match_reason_code() is listed in --help and in
+# dance-verify(1), and --help names every exit code verify can return.
+codes=$(sed -n '/^const char\* match_reason_code(/,/^}/p' \
+    "$DANCE_SOURCE_ROOT/lib/dance/match.cpp" | sed -n 's/^ *return "\(.*\)";$/\1/p' |
+    grep -vx unknown)
+checks=$((checks + 1))
+[ "$(echo "$codes" | wc -l)" -ge 15 ] ||
+    fail "reason codes read from match.cpp" "got: $codes"
+"$dance" verify --help >help.txt
+reason_section=$(sed -n '/^# REASON CODES/,/^# SERVER ACTION/p' \
+    "$DANCE_SOURCE_ROOT/man/dance-verify.scd")
+for code in $codes; do
+    checks=$((checks + 1))
+    grep -qE -- "(^|[ ,])$code([ ,]|$)" help.txt ||
+        fail "reason code in --help" "$code is missing"
+    checks=$((checks + 1))
+    grep -qF -- "*$code*" <<<"$reason_section" ||
+        fail "reason code in dance-verify(1)" "$code is missing"
+done
+exit_text=$(sed -n '/^Exit codes:/,$p' help.txt | tr -s ' \n' ' ')
+for code in "0 authenticated" "1 not authenticated" "2 usage error" \
+    "3 input error" "4 the lookup did not complete" "70 internal error"; do
+    checks=$((checks + 1))
+    grep -qF -- "$code" <<<"$exit_text" ||
+        fail "exit code in --help" "'$code' is missing: $exit_text"
+done
+
+# ---- --tcp ------------------------------------------------------------------
+
+# Every query goes over TCP already, so --tcp is accepted and changes
+# nothing; verify, serve and probe describe it with the same words.
+tcp_help="No effect: queries always go over TCP. Kept so that scripts which pass it still run"
+for subcommand in verify serve probe; do
+    checks=$((checks + 1))
+    "$dance" "$subcommand" --help >help.txt
+    tr -s ' \n' ' ' <help.txt | grep -qF -- "--tcp $tcp_help" ||
+        fail "$subcommand --tcp help" "$(grep -A2 -- --tcp help.txt)"
+done
+checks=$((checks + 1))
+status=0
+"$dance" verify --json "${name[@]}" --cert leaf.pem --tcp \
+    --resolver 127.0.0.1:9 --timeout 1 >out 2>err || status=$?
+[ "$status" = 4 ] && [ "$(jq -r .reason out)" = lookup-failed ] ||
+    fail "--tcp is still accepted" "exit $status: $(cat err out)"
 
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]

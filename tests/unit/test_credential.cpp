@@ -172,16 +172,35 @@ TEST_CASE("private keys in every form give the certificate's SPKI") {
     }
 }
 
-TEST_CASE("expected kind mismatch names the option") {
+TEST_CASE("expected kind mismatch names no tool") {
     Result<Credential> loaded = dance::load_credential(
         devices + "sensor1.key", LoadOptions{ExpectedKind::certificates});
     REQUIRE_FALSE(loaded.ok());
     CHECK(loaded.error().category == ErrorCategory::input);
     CHECK(loaded.error().message ==
           devices +
+              "sensor1.key: expected a certificate but found a private key");
+}
+
+TEST_CASE("expected kind mismatch names the caller's option") {
+    LoadOptions options{ExpectedKind::certificates};
+    options.kind_options = {"--cert", "--pubkey", "--key"};
+    Result<Credential> key =
+        dance::load_credential(devices + "sensor1.key", options);
+    REQUIRE_FALSE(key.ok());
+    CHECK(key.error().message ==
+          devices +
               "sensor1.key: expected a certificate but found a private key: "
-              "load it as a private key (dance tlsa --cert, --pubkey or "
-              "--key) or pass it without an option to detect the kind");
+              "pass it with --key instead");
+
+    options.expected = ExpectedKind::private_key;
+    Result<Credential> certificate =
+        dance::load_credential(devices + "sensor1.pem", options);
+    REQUIRE_FALSE(certificate.ok());
+    CHECK(certificate.error().message ==
+          devices +
+              "sensor1.pem: expected a private key but found a certificate: "
+              "pass it with --cert instead");
 }
 
 TEST_CASE("certificate and key in one file") {

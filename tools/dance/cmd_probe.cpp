@@ -11,6 +11,7 @@
 #include "dance/resolve.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "resolver_help.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -657,7 +658,7 @@ Subcommand add_probe_command(CLI::App& parent) {
     app->add_option("--trust-anchor", options->trust_anchor,
                     "DS or DNSKEY records of the trust anchor (default "
                     "/usr/share/dns/root.key)");
-    app->add_flag("--tcp", options->tcp, "Query the resolver over TCP only");
+    app->add_flag("--tcp", options->tcp, tcp_option_help);
 
     return {app, [options] { return run_probe_command(*options); }};
 }

@@ -8,6 +8,7 @@
 #include "dance/serve.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "resolver_help.hpp"
 
 #include <atomic>
 #include <cmath>
@@ -180,7 +181,7 @@ void add_resolver_options(CLI::App* app, ServeOptions& options) {
                     "/usr/share/dns/root.key)");
     app->add_option("--timeout", options.timeout_seconds,
                     "Limit in seconds for one TLSA lookup (default 5)");
-    app->add_flag("--tcp", options.tcp, "Query the resolver over TCP only");
+    app->add_flag("--tcp", options.tcp, tcp_option_help);
 }
 
 } // namespace

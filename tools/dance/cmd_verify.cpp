@@ -13,6 +13,7 @@
 #include "dance/zone.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "resolver_help.hpp"
 #include "verify_options.hpp"
 
 #include <chrono>
@@ -50,7 +51,9 @@ Reason codes (the verdict line and "reason" in --json):
   chain-invalid             a trust anchor matched, but the chain to it
                             does not validate at the current time
   invalid-credential        the certificate or key cannot be used
-  insecure, bogus, indeterminate   DNSSEC status of the answer
+  invalid-client-name       the ClientName is a wildcard, which names no
+                            single client
+  insecure, bogus, indeterminate   DNSSEC status of the answer or denial
   nxdomain, nodata          proven absence of the name or its TLSA records
   timeout, lookup-failed    the lookup did not complete
 
@@ -70,8 +73,9 @@ Examples:
       --tlsa "3 1 1 d2abde24...e971" --assume-secure
 
 Exit codes: 0 authenticated, 1 not authenticated, 2 usage error, 3 input
-error, 4 temporary failure (timeout, SERVFAIL). A batch exits with the
-most severe of its lines: 3, then 4, then 1, then 0.)";
+error, 4 the lookup did not complete (reason timeout or lookup-failed),
+70 internal error. A batch exits with the most severe code of its lines:
+70, then 3, 4, 1 and 0.)";
 
 void define_name_options(CLI::App& app, VerifyOptions& options) {
     app.add_option("--name", options.name,
@@ -129,7 +133,7 @@ void define_dns_options(CLI::App& app, VerifyOptions& options) {
                    "Limit for one lookup, validation included, in seconds "
                    "(default 5)")
         ->type_name("SECONDS");
-    app.add_flag("--tcp", options.tcp, "Query over TCP only");
+    app.add_flag("--tcp", options.tcp, tcp_option_help);
 }
 
 void define_mode_options(CLI::App& app, VerifyOptions& options) {
@@ -258,9 +262,20 @@ Result<Name> client_name_from(const VerifyOptions& options) {
 
 // ---- Credentials and records ----------------------------------------------
 
-Result<std::vector<DerBytes>> load_certificates(const std::string& path) {
-    auto credential = load_credential(
-        path, {ExpectedKind::certificates, default_max_credential_size});
+// The options that take each kind of client credential, named in the
+// error when a file contains another kind than its option expects.
+KindOptions credential_options() {
+    return {"--cert or --chain", "--pubkey", "--key"};
+}
+
+// Loads the certificates of `path`. `kinds` names the options to suggest
+// when the file contains a key instead.
+Result<std::vector<DerBytes>> load_certificates(const std::string& path,
+                                                const KindOptions& kinds) {
+    LoadOptions load;
+    load.expected = ExpectedKind::certificates;
+    load.kind_options = kinds;
+    auto credential = load_credential(path, load);
     if (!credential)
         return credential.error();
 
@@ -272,8 +287,10 @@ Result<std::vector<DerBytes>> load_certificates(const std::string& path) {
 
 Result<DerBytes> load_public_key(const std::string& path,
                                  ExpectedKind expected) {
-    auto credential =
-        load_credential(path, {expected, default_max_credential_size});
+    LoadOptions load;
+    load.expected = expected;
+    load.kind_options = credential_options();
+    auto credential = load_credential(path, load);
     if (!credential)
         return credential.error();
     return credential->spki_der;
@@ -286,7 +303,7 @@ Result<PresentedCredential> load_chain(const VerifyOptions& options) {
     for (const std::string* path : {&options.cert, &options.chain}) {
         if (path->empty())
             continue;
-        auto certificates = load_certificates(*path);
+        auto certificates = load_certificates(*path, credential_options());
         if (!certificates)
             return certificates.error();
         for (DerBytes& der : *certificates) {
@@ -400,7 +417,9 @@ Result<MatchOptions> match_options(const VerifyOptions& options) {
     match.now = static_cast<std::int64_t>(std::time(nullptr));
     match.digest_agility = !options.no_digest_agility;
     if (!options.ca_file.empty()) {
-        auto anchors = load_certificates(options.ca_file);
+        // A key given as a CA file is no client credential, so the error
+        // suggests no other option.
+        auto anchors = load_certificates(options.ca_file, {});
         if (!anchors)
             return anchors.error();
         match.pkix_trust_anchors = std::move(*anchors);

@@ -123,11 +123,14 @@ load_entry_credential(const BatchEntry& entry,
         {&entry.pubkey, ExpectedKind::public_key},
         {&entry.key, ExpectedKind::private_key},
     };
+    LoadOptions load;
+    load.kind_options = {"the \"cert\" or \"chain\" field",
+                         "the \"pubkey\" field", "the \"key\" field"};
     for (const auto& [path, expected] : files) {
         if (path->empty())
             continue;
-        auto credential = load_credential(
-            resolve_path(base, *path), {expected, default_max_credential_size});
+        load.expected = expected;
+        auto credential = load_credential(resolve_path(base, *path), load);
         if (!credential)
             return credential.error();
         if (credential->is_bare_key()) {

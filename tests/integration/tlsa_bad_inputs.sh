@@ -105,6 +105,13 @@ case_ "CA index not a number" 2 \
     -u 2 --ca-index 1e9 "$devices/sensor1.pem"
 case_ "missing batch file" 3 "cannot read --batch file no-batch.txt: No such file or directory" \
     --batch no-batch.txt
+case_ "zero threads" 2 "dance: error: --threads: Value 0 not in range 1 to 64" \
+    --threads 0 "$devices/sensor1.pem"
+case_ "too many threads" 2 \
+    "dance: error: --threads: Value 65 not in range 1 to 64" \
+    --threads 65 "$devices/sensor1.pem"
+case_ "threads not a number" 2 "dance: error: --threads: Value two not in" \
+    --threads two "$devices/sensor1.pem"
 
 # A failed input is reported and the run goes on with the next one.
 checks=$((checks + 1))
@@ -160,6 +167,98 @@ grep -qF "owners.txt:2: no owner name: add one after the path or pass --owner" \
     err || fail "batch without owner" "stderr: $(cat err)"
 [ "$(wc -l <out)" = 1 ] ||
     fail "batch without owner" "standard output: $(cat out)"
+
+# ---- Parallel runs write what a sequential run writes ----------------------
+
+# run_threads NAME N ARGS...: runs dance tlsa on N threads, with standard
+# input from $stdin_file, and keeps its standard output, standard error
+# and exit code in NAME.N.*.
+stdin_file=/dev/null
+run_threads() {
+    local name=$1 threads=$2
+    shift 2
+    local status=0
+    "$dance" tlsa --threads "$threads" "$@" <"$stdin_file" \
+        >"$name.$threads.out" 2>"$name.$threads.err" || status=$?
+    echo "$status" >"$name.$threads.status"
+}
+
+# same_on_threads NAME ARGS...: one thread and four give the same bytes
+# on both streams and the same exit code.
+same_on_threads() {
+    local name=$1 part
+    shift
+    checks=$((checks + 1))
+    run_threads "$name" 1 "$@"
+    run_threads "$name" 4 "$@"
+    for part in out err status; do
+        cmp -s "$name.1.$part" "$name.4.$part" ||
+            fail "$name" "$part differs between 1 and 4 threads:
+$(diff "$name.1.$part" "$name.4.$part" | head -n 6)"
+    done
+}
+
+# 600 lines, more than four threads hold at once, with failed inputs and
+# warnings (usage 1 with owners that are not dNSNames) all through.
+for i in $(seq 1 100); do
+    printf '%s sensor%d.example\n' "$devices/sensor1.pem" "$i"
+    printf '%s gateway%d.example\n' "$devices/gateway.pem" "$i"
+    printf 'missing%d.pem missing%d.example\n' "$i" "$i"
+    printf '%s camera%d.example\n' "$devices/camera.key" "$i"
+    printf '%s bad..owner%d\n' "$devices/camera.pem" "$i"
+    printf 'garbage.pem garbage%d.example\n' "$i"
+done >threads.txt
+same_on_threads batch --batch threads.txt -p 3:1:1 -p 1:1:1
+same_on_threads batch-json --batch threads.txt -p 3:1:1 -p 1:1:1 --json
+same_on_threads listed empty.pem "$devices/sensor1.pem" garbage.pem \
+    "$devices/gateway.pem" "$devices/camera.key"
+# Standard input is read once, by the first '-', on any number of threads.
+stdin_file=$devices/sensor1.pem
+same_on_threads stdin - "$devices/gateway.pem" -
+stdin_file=/dev/null
+
+# The results both runs share are the expected ones.
+checks=$((checks + 1))
+[ "$(cat batch.4.status)" = 3 ] ||
+    fail "parallel batch" "exit code $(cat batch.4.status), expected 3"
+[ "$(wc -l <batch.4.out)" = 400 ] ||
+    fail "parallel batch" "$(wc -l <batch.4.out) records, expected 400"
+[ "$(sed -n 204p batch.4.out)" = \
+    "gateway51.example. IN TLSA 1 1 1 af71d6546c0e7b6d82d4408116495cae5549f9234ed292725850caed9d04f516" ] ||
+    fail "parallel batch" "record 204: $(sed -n 204p batch.4.out)"
+tail -n 1 batch.4.err | grep -qxF \
+    "dance: error: 400 of 600 input(s) failed; records were written for the others" ||
+    fail "parallel batch" "summary: $(tail -n 1 batch.4.err)"
+[ "$(grep -c '^dance: warning: ' batch.4.err)" = 200 ] ||
+    fail "parallel batch" "$(grep -c '^dance: warning: ' batch.4.err) warnings, expected 200"
+# The messages of the 51st group of six lines, in input order.
+line=300
+for prefix in \
+    "dance: warning: $devices/sensor1.pem: usage 1 requires the client name sensor51.example" \
+    "dance: warning: $devices/gateway.pem: usage 1 requires the client name gateway51.example" \
+    "dance: error: missing51.pem: no such file" \
+    "dance: error: $devices/camera.key: usage 1 (PKIX) needs a certificate" \
+    "dance: error: threads.txt:305: invalid owner name" \
+    "dance: error: garbage.pem: not a certificate or key"; do
+    line=$((line + 1))
+    message=$(sed -n "${line}p" batch.4.err)
+    [ "${message#"$prefix"}" != "$message" ] ||
+        fail "parallel batch" "message $line: $message"
+done
+python3 - batch-json.4.out <<'EOF' || fail "parallel JSON" "see above"
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1])]
+assert len(lines) == 600, len(lines)
+assert [line["ok"] for line in lines[:6]] == [
+    True, True, False, False, False, False], lines[:6]
+assert lines[595]["owner"] == "gateway100.example.", lines[595]
+assert "no such file" in lines[596]["error"]["message"], lines[596]
+EOF
+[ "$(cat stdin.4.out)" = "3 1 1 8a983d688a660cd01d5acdf01766e237396682735c00354f3be9caf44e60b9a1
+3 1 1 af71d6546c0e7b6d82d4408116495cae5549f9234ed292725850caed9d04f516" ] ||
+    fail "standard input twice" "$(cat stdin.4.out)"
+grep -qxF "dance: error: standard input: is empty" stdin.4.err ||
+    fail "standard input twice" "$(cat stdin.4.err)"
 
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -1,9 +1,10 @@
 // dance tlsa: TLSA records from certificates, bundles and keys.
 //
-// Inputs are streamed: each one is loaded, turned into its records and
-// written before the next is read, so a fleet of any size runs in flat
-// memory. A failed input is reported and skipped, and the exit code
-// tells whether any failed.
+// Inputs are streamed: a bounded window of them is loaded and turned into
+// records on several threads, and each is written, in input order, before
+// the window moves on, so a fleet of any size runs in flat memory. A
+// failed input is reported and skipped, and the exit code tells whether
+// any failed.
 #include "command.hpp"
 #include "dance/association.hpp"
 #include "dance/credential.hpp"
@@ -13,8 +14,10 @@
 #include "dance/name.hpp"
 #include "dance/tlsa.hpp"
 #include "exit_codes.hpp"
+#include "ordered_work.hpp"
 #include "output.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
@@ -24,6 +27,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace dance::cli {
@@ -32,12 +36,20 @@ namespace {
 
 constexpr std::uint32_t default_nsupdate_ttl = 3600;
 
+// More threads than this gain nothing: reading the batch and writing the
+// records stay on one thread.
+constexpr std::size_t max_default_threads = 8;
+
+// Inputs held at once per thread, done or waiting to be written.
+constexpr std::size_t window_per_thread = 64;
+
 struct TlsaOptions {
     std::vector<std::string> certificates;
     std::vector<std::string> public_keys;
     std::vector<std::string> private_keys;
     std::vector<std::string> files; // kind detected from the content
     std::string batch;
+    std::size_t threads = 0; // 0: the number of CPU cores, at most 8
 
     std::vector<std::string> parameter_triples; // -p U:S:M
     std::string usage, selector, matching_type; // -u, -s, -m
@@ -126,6 +138,11 @@ void define_inputs(CLI::App& app, TlsaOptions& options) {
                    "File of 'credential-path owner-name' lines, for fleets; "
                    "'-' reads standard input")
         ->type_name("FILE");
+    app.add_option("--threads", options.threads,
+                   "Threads computing records (default: the number of CPU "
+                   "cores, at most 8); output stays in input order")
+        ->type_name("N")
+        ->check(CLI::Range(1, 64));
 }
 
 void define_parameters(CLI::App& app, TlsaOptions& options) {
@@ -459,18 +476,24 @@ Result<Outcome> process(const Input& input, const Plan& plan,
     return outcome;
 }
 
-void write_text(const Outcome& outcome, const Plan& plan,
-                const std::optional<Name>& owner, const std::string& label) {
-    for (const std::string& warning : outcome.warnings)
-        print_warning(label + ": " + warning);
+// The messages and output of one input, written in this order: warnings,
+// then its records or JSON object on standard output, then its error.
+struct Rendered {
+    std::vector<std::string> warnings;
+    std::string output;
+    std::optional<Error> error;
+};
+
+std::string render_text(const Outcome& outcome, const Plan& plan,
+                        const std::optional<Name>& owner) {
     std::string text;
     for (const Association& association : outcome.associations)
         text += record_line(plan, owner, association.record) + '\n';
-    std::cout << text << std::flush;
+    return text;
 }
 
-void write_json(const Result<Outcome>& outcome, const Input& input,
-                const std::optional<Name>& owner) {
+std::string render_json(const Result<Outcome>& outcome, const Input& input,
+                        const std::optional<Name>& owner) {
     nlohmann::json object = input_json(input, owner);
     object["ok"] = outcome.ok();
     if (!outcome.ok()) {
@@ -484,25 +507,41 @@ void write_json(const Result<Outcome>& outcome, const Input& input,
             records.push_back(association_json(association));
         object["records"] = records;
         object["warnings"] = outcome->warnings;
-        for (const std::string& warning : outcome->warnings)
-            print_warning(input.label + ": " + warning);
     }
-    std::cout << dump_json(object) << '\n' << std::flush;
+    return dump_json(object) + '\n';
 }
 
-// Returns true when the input produced its records.
-bool run_input(const Input& input, const Plan& plan) {
+// Computes one input's records and messages without writing them, so
+// that inputs can be worked on in parallel and written in order.
+Rendered render_input(const Input& input, const Plan& plan) {
     const std::optional<Name>& owner = input.owner ? input.owner : plan.owner;
     Result<Outcome> outcome = process(input, plan, owner);
 
+    Rendered rendered;
     if (plan.format == Plan::Format::json)
-        write_json(outcome, input, owner);
+        rendered.output = render_json(outcome, input, owner);
     if (!outcome) {
-        print_error(outcome.error());
+        rendered.error = outcome.error();
+        return rendered;
+    }
+    for (const std::string& warning : outcome->warnings)
+        rendered.warnings.push_back(input.label + ": " + warning);
+    if (plan.format != Plan::Format::json)
+        rendered.output = render_text(*outcome, plan, owner);
+    return rendered;
+}
+
+// Writes one input's result and returns true when it produced records.
+// Standard error is tied to standard output, so a message never overtakes
+// records written before it.
+bool write_rendered(const Rendered& rendered) {
+    for (const std::string& warning : rendered.warnings)
+        print_warning(warning);
+    std::cout << rendered.output;
+    if (rendered.error) {
+        print_error(*rendered.error);
         return false;
     }
-    if (plan.format != Plan::Format::json)
-        write_text(*outcome, plan, owner, input.label);
     return true;
 }
 
@@ -618,6 +657,18 @@ std::vector<Input> listed_inputs(const TlsaOptions& options) {
     return inputs;
 }
 
+// Returns the worker threads for a run of `inputs` inputs: none for one,
+// because the calling thread does a single input fastest.
+std::size_t worker_count(const TlsaOptions& options, std::size_t inputs) {
+    std::size_t threads = options.threads;
+    if (threads == 0)
+        threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(),
+                                          1, max_default_threads);
+    if (threads == 1 || inputs <= 1)
+        return 0;
+    return std::min(threads, inputs);
+}
+
 int run_tlsa(const TlsaOptions& options) {
     Result<Plan> plan = make_plan(options);
     if (!plan) {
@@ -637,20 +688,41 @@ int run_tlsa(const TlsaOptions& options) {
     }
 
     std::vector<Input> inputs = listed_inputs(options);
+    std::size_t total = inputs.size() + (batch ? batch->count_inputs() : 0);
+    std::size_t threads = worker_count(options, total);
+    OrderedWork<Input, Rendered> work(
+        [&](const Input& input) { return render_input(input, *plan); }, threads,
+        std::max<std::size_t>(threads, 1) * window_per_thread);
+
     std::size_t done = 0, failed = 0;
-    Progress progress("tlsa",
-                      inputs.size() + (batch ? batch->count_inputs() : 0));
-    auto run_one = [&](const Input& input) {
-        failed += !run_input(input, *plan);
-        progress.advance(++done, failed);
+    Progress progress("tlsa", total);
+    // Waits for the inputs of the older half of the window, then writes
+    // them and every input after them that is done too, and flushes once.
+    auto write_done = [&] {
+        work.await(work.size() / 2);
+        do {
+            failed += !write_rendered(work.take().second);
+            progress.advance(++done, failed);
+        } while (work.ready());
+        std::cout << std::flush;
+    };
+    auto submit = [&](Input input) {
+        // Standard input is read on this thread once everything before it
+        // is written, as in a sequential run, so a second '-' finds it empty.
+        bool from_stdin = input.path == "-";
+        while (from_stdin ? !work.empty() : work.full())
+            write_done();
+        work.submit(std::move(input), from_stdin);
     };
 
-    for (const Input& input : inputs)
-        run_one(input);
+    for (Input& input : inputs)
+        submit(std::move(input));
     if (batch) {
         while (std::optional<Input> input = batch->next())
-            run_one(*input);
+            submit(std::move(*input));
     }
+    while (!work.empty())
+        write_done();
 
     if (failed > 0 && failed == done) {
         print_error(done == 1 ? std::string("the input failed; no records "

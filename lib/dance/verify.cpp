@@ -141,12 +141,24 @@ Status verify_batch(Resolver& resolver, const VerifyItemSource& next_item,
     return resolver.lookup_tlsa_batch(next_name, on_lookup, max_in_flight);
 }
 
+std::vector<std::size_t> split_in_flight(std::size_t max_in_flight,
+                                         std::size_t threads) {
+    max_in_flight = std::max<std::size_t>(max_in_flight, 1);
+    threads = std::clamp<std::size_t>(threads, 1, max_in_flight);
+
+    std::vector<std::size_t> shares(threads, max_in_flight / threads);
+    for (std::size_t i = 0; i < max_in_flight % threads; ++i)
+        ++shares[i];
+    return shares;
+}
+
 Status verify_batch_threaded(const ResolverConfig& config,
                              const VerifyItemSource& next_item,
                              const VerifyResultCallback& on_report,
                              const MatchOptions& options,
                              std::size_t max_in_flight, std::size_t threads) {
-    threads = std::max<std::size_t>(threads, 1);
+    std::vector<std::size_t> shares = split_in_flight(max_in_flight, threads);
+    threads = shares.size();
     std::vector<Resolver> resolvers;
     for (std::size_t i = 0; i < threads; ++i) {
         auto resolver = Resolver::create(config);
@@ -166,13 +178,12 @@ Status verify_batch_threaded(const ResolverConfig& config,
         on_report(tag, std::move(report));
     };
 
-    std::size_t share = (max_in_flight + threads - 1) / threads;
     std::vector<Status> statuses(threads, Status(Ok{}));
     std::vector<std::thread> workers;
     for (std::size_t i = 0; i < threads; ++i) {
         workers.emplace_back([&, i] {
             statuses[i] = verify_batch(resolvers[i], locked_next, locked_report,
-                                       options, share);
+                                       options, shares[i]);
         });
     }
     for (std::thread& worker : workers)

@@ -92,10 +92,17 @@ Status verify_batch(Resolver& resolver, const VerifyItemSource& next_item,
                     const VerifyResultCallback& on_report,
                     const MatchOptions& options, std::size_t max_in_flight);
 
+// Splits max_in_flight lookups into one share per thread, each at least
+// 1 and together exactly max_in_flight. There are fewer shares than
+// threads when max_in_flight is smaller, since each thread needs one.
+std::vector<std::size_t> split_in_flight(std::size_t max_in_flight,
+                                         std::size_t threads);
+
 // The same on `threads` threads, each with its own resolver built from
-// `config` and a share of max_in_flight. getdns validates the whole chain
-// again for every lookup, since it keeps no validation cache, and threads
-// spread that CPU work over cores. next_item and on_report are
+// `config` and a share of max_in_flight from split_in_flight(), so no
+// more than max_in_flight lookups are outstanding. getdns validates the
+// whole chain again for every lookup, since it keeps no validation cache,
+// and threads spread that CPU work over cores. next_item and on_report are
 // called from those threads but under one lock, never at the same time;
 // lookups and matching run outside it. A resolver that cannot be created
 // is returned as the error before any item is read.

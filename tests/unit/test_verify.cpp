@@ -216,3 +216,18 @@ TEST_CASE("text report shortens Full record data") {
     CHECK(text.find("records: given offline, DNSSEC secure (assumed)\n") !=
           std::string::npos);
 }
+
+TEST_CASE("batch threads share max in flight exactly") {
+    using Shares = std::vector<std::size_t>;
+    CHECK(split_in_flight(32, 1) == Shares{32});
+    CHECK(split_in_flight(32, 4) == Shares{8, 8, 8, 8});
+    CHECK(split_in_flight(32, 3) == Shares{11, 11, 10});
+    CHECK(split_in_flight(10, 4) == Shares{3, 3, 2, 2});
+}
+
+TEST_CASE("batch uses fewer threads than lookups allowed") {
+    using Shares = std::vector<std::size_t>;
+    CHECK(split_in_flight(2, 8) == Shares{1, 1});
+    CHECK(split_in_flight(1, 8) == Shares{1});
+    CHECK(split_in_flight(5, 0) == Shares{5});
+}

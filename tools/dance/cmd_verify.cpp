@@ -161,7 +161,8 @@ void define_mode_options(CLI::App& app, VerifyOptions& options) {
         ->check(CLI::Range(1, 1024));
     app.add_option("--threads", options.threads,
                    "Batch: threads, each with its own resolver (default: "
-                   "the number of CPU cores, at most 8)")
+                   "the number of CPU cores, at most 8); never more than "
+                   "--max-in-flight")
         ->type_name("N")
         ->check(CLI::Range(1, 64));
 }

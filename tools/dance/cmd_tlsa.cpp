@@ -23,10 +23,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <sys/stat.h>
 #include <thread>
 #include <vector>
 
@@ -36,8 +39,8 @@ namespace {
 
 constexpr std::uint32_t default_nsupdate_ttl = 3600;
 
-// More threads than this gain nothing: reading the batch and writing the
-// records stay on one thread.
+// The cap on the default thread count. Reading the batch and writing the
+// records stay on one thread, which limits what more threads can gain.
 constexpr std::size_t max_default_threads = 8;
 
 // Inputs held at once per thread, done or waiting to be written.
@@ -585,32 +588,65 @@ Input parse_batch_line(std::string_view line, const std::string& where,
     return input;
 }
 
+// Returns whether a batch line names an input: not blank, not a comment.
+bool names_input(std::string_view line) {
+    std::size_t start = line.find_first_not_of(" \t\r");
+    return start != std::string_view::npos && line[start] != '#';
+}
+
 class BatchReader {
 public:
-    // Reads the whole file with a limit, so /dev/zero or a closed standard
-    // input is an input error rather than a hang or an empty success.
+    // Streams a regular file line by line, so memory stays flat however
+    // long the batch is. Anything else, and every file that cannot be
+    // opened, goes through the bounded reader: /dev/zero or a closed
+    // standard input is then an input error rather than a hang or an
+    // empty success.
     static Result<BatchReader> open(const std::string& path, bool owner_given) {
         constexpr std::size_t max_batch_size = 256 * 1024 * 1024;
-        auto content = read_input_file(path, "--batch file", max_batch_size);
-        if (!content)
-            return content.error();
-
         BatchReader reader;
         reader.name_ = path == "-" ? "standard input" : path;
         reader.owner_given_ = owner_given;
-        reader.lines_.str(std::move(*content));
         if (path != "-")
             reader.folder_ = std::filesystem::path(path).parent_path();
+
+        struct stat info {};
+        bool regular =
+            path != "-" && ::stat(path.c_str(), &info) == 0 &&
+            S_ISREG(info.st_mode) &&
+            static_cast<std::uint64_t>(info.st_size) <= max_batch_size;
+        if (regular) {
+            auto file = std::make_unique<std::ifstream>(path);
+            if (*file) {
+                reader.path_ = path;
+                reader.lines_ = std::move(file);
+                return reader;
+            }
+        }
+
+        auto content = read_input_file(path, "--batch file", max_batch_size);
+        if (!content)
+            return content.error();
+        reader.lines_ =
+            std::make_unique<std::istringstream>(std::move(*content));
         return reader;
     }
 
-    // Lines with an input, for the progress total.
+    // Lines with an input, for the progress total: a streamed file is
+    // read a second time, and content in memory is scanned in place.
     std::size_t count_inputs() const {
-        std::istringstream in(lines_.str());
         std::size_t count = 0;
-        for (std::string line; std::getline(in, line);) {
-            std::size_t start = line.find_first_not_of(" \t\r");
-            count += start != std::string::npos && line[start] != '#';
+        if (!path_.empty()) {
+            std::ifstream file(path_);
+            for (std::string line; std::getline(file, line);)
+                count += names_input(line);
+            return count;
+        }
+        std::string_view rest =
+            static_cast<const std::istringstream&>(*lines_).view();
+        while (!rest.empty()) {
+            std::size_t end = std::min(rest.find('\n'), rest.size());
+            count += names_input(rest.substr(0, end));
+            rest.remove_prefix(std::min(end + 1, rest.size()));
         }
         return count;
     }
@@ -618,11 +654,11 @@ public:
     // The next input, or std::nullopt at the end of the file.
     std::optional<Input> next() {
         std::string line;
-        while (std::getline(lines_, line)) {
+        while (std::getline(*lines_, line)) {
             ++line_number_;
-            std::size_t start = line.find_first_not_of(" \t\r");
-            if (start == std::string::npos || line[start] == '#')
+            if (!names_input(line))
                 continue;
+            std::size_t start = line.find_first_not_of(" \t\r");
             line.erase(line.find_last_not_of(" \t\r") + 1);
             std::string where = name_ + ":" + std::to_string(line_number_);
             return parse_batch_line(std::string_view(line).substr(start), where,
@@ -633,7 +669,8 @@ public:
 
 private:
     std::string name_;
-    std::istringstream lines_;
+    std::string path_; // set when the file is streamed
+    std::unique_ptr<std::istream> lines_;
     std::filesystem::path folder_;
     bool owner_given_ = false;
     std::size_t line_number_ = 0;

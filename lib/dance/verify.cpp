@@ -101,6 +101,11 @@ VerifyReport verify_offline(const Name& client_name,
         offline_lookup(client_name, std::move(records), assume_secure),
         presented, options);
     report.source = RecordSource::offline;
+
+    // The matcher's detail for an insecure verdict speaks of a DNS answer
+    // that is not signed, which is no reason for records given offline.
+    if (report.verdict.reason == MatchReason::insecure)
+        report.verdict.detail = report.lookup.reason;
     return report;
 }
 

@@ -111,6 +111,14 @@ grep -qF "authenticated (secure-match): record 1 matches the SPKI" text ||
 grep -qF "records: given offline, DNSSEC secure (assumed)" text ||
     fail "offline text source" "$(cat text)"
 
+# Without --assume-secure the verdict gives the offline reason, not that
+# of an unsigned DNS answer.
+checks=$((checks + 1))
+"$dance" verify "${name[@]}" --cert leaf.pem --tlsa "3 1 1 $leaf_spki" \
+    >text || true
+expected="not authenticated (insecure): records given offline count as insecure unless assumed secure"
+[ "$(head -n 1 text)" = "$expected" ] || fail "offline insecure verdict" "$(cat text)"
+
 # ---- bad input ----------------------------------------------------------------
 
 tlsa=(--tlsa "3 1 1 $leaf_spki" --assume-secure)

@@ -74,6 +74,8 @@ TEST_CASE("offline records not assumed secure are insecure") {
                                          leaf_chain(), fixed_clock());
     CHECK_FALSE(report.verdict.authenticated);
     CHECK(report.verdict.reason == MatchReason::insecure);
+    CHECK(report.verdict.detail ==
+          "records given offline count as insecure unless assumed secure");
     REQUIRE(report.verdict.records.size() == 1);
     CHECK(report.verdict.records[0].outcome == RecordOutcome::matched);
 }

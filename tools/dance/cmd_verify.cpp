@@ -150,7 +150,9 @@ void define_mode_options(CLI::App& app, VerifyOptions& options) {
     app.add_flag("--no-digest-agility", options.no_digest_agility,
                  "Count records with weaker digests too (RFC 7671 section "
                  "9 off); for diagnostics");
-    app.add_flag("--json", options.json, "Write the report as one JSON object");
+    app.add_flag("--json", options.json,
+                 "Write the report as one JSON object (--batch always "
+                 "writes JSON Lines)");
     app.add_option("--batch", options.batch,
                    "Verify many clients: JSON Lines or CSV name,path lines; "
                    "'-' reads standard input")

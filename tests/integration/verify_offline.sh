@@ -202,6 +202,13 @@ expected='expected a certificate but found a public key: pass it with the "pubke
 jq -r .error.message out | grep -qF -- "$expected" ||
     fail "batch line of the wrong kind" "$(cat out)"
 
+printf '# no client yet\n\n' >no-clients.txt
+bad "batch without a client line" 3 \
+    "--batch no-clients.txt contains no client line" \
+    --batch no-clients.txt --resolver 127.0.0.1:9
+bad "batch from empty standard input" 3 \
+    "--batch standard input contains no client line" \
+    --batch - --resolver 127.0.0.1:9 </dev/null
 bad "batch with a single-client option" 2 \
     "--batch takes names and credentials from its file" \
     --batch zone.txt "${name[@]}" --resolver 127.0.0.1

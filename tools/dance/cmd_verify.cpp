@@ -61,8 +61,9 @@ Batch mode (--batch FILE, '-' for standard input): one client per line,
   JSON ({"name": ..., "cert": ...}; or "chain", "pubkey", "key") or CSV
   "name,path" (the credential kind is detected). Relative paths are
   relative to the batch file's folder; blank lines and lines starting with
-  '#' are skipped. Output is JSON Lines in input order, each object with
-  the input "line" number. At most --max-in-flight lookups run at once.
+  '#' are skipped, and a file without a client line is an input error.
+  Output is JSON Lines in input order, each object with the input "line"
+  number. At most --max-in-flight lookups run at once.
 
 Examples:
   dance verify --name _smtp-client.device1.example.com --cert device.pem

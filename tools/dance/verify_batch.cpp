@@ -306,7 +306,21 @@ int run_batch(const VerifyOptions& options, const MatchOptions& match) {
         print_error(content.error());
         return exit_input;
     }
-    Progress progress("verified", count_lines(*content));
+
+    // Exit 0 says that every client is authenticated, which must not
+    // happen for a batch that names no client at all.
+    std::size_t clients = count_lines(*content);
+    if (clients == 0) {
+        std::string source =
+            options.batch == "-" ? "standard input" : options.batch;
+        print_error(make_error(ErrorCategory::input,
+                               "--batch " + source +
+                                   " contains no client line: write one "
+                                   "'name,path' line or JSON object per "
+                                   "client"));
+        return exit_input;
+    }
+    Progress progress("verified", clients);
     std::istringstream lines(std::move(*content));
     std::filesystem::path base = std::filesystem::current_path();
     if (options.batch != "-")

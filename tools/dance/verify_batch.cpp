@@ -307,7 +307,7 @@ int run_batch(const VerifyOptions& options, const MatchOptions& match) {
         return exit_input;
     }
 
-    // Exit 0 says that every client is authenticated, which must not
+    // Exit 0 means that every client is authenticated, which must not
     // happen for a batch that names no client at all.
     std::size_t clients = count_lines(*content);
     if (clients == 0) {

@@ -177,17 +177,12 @@ Status verify_batch_threaded(const ResolverConfig& config,
         std::lock_guard guard(lock);
         return next_item();
     };
-    VerifyResultCallback locked_report = [&](std::size_t tag,
-                                             Result<VerifyReport> report) {
-        std::lock_guard guard(lock);
-        on_report(tag, std::move(report));
-    };
 
     std::vector<Status> statuses(threads, Status(Ok{}));
     std::vector<std::thread> workers;
     for (std::size_t i = 0; i < threads; ++i) {
         workers.emplace_back([&, i] {
-            statuses[i] = verify_batch(resolvers[i], locked_next, locked_report,
+            statuses[i] = verify_batch(resolvers[i], locked_next, on_report,
                                        options, shares[i]);
         });
     }

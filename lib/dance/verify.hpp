@@ -100,12 +100,12 @@ std::vector<std::size_t> split_in_flight(std::size_t max_in_flight,
 
 // The same on `threads` threads, each with its own resolver built from
 // `config` and a share of max_in_flight from split_in_flight(), so no
-// more than max_in_flight lookups are outstanding. getdns validates the
-// whole chain again for every lookup, since it keeps no validation cache,
-// and threads spread that CPU work over cores. next_item and on_report are
-// called from those threads but under one lock, never at the same time;
-// lookups and matching run outside it. A resolver that cannot be created
-// is returned as the error before any item is read.
+// more than max_in_flight lookups are outstanding. Threads spread the
+// CPU work of validation, matching and reporting over cores. next_item is
+// called under a lock, one call at a time. on_report is called from the
+// threads concurrently, so that each can format its report in parallel:
+// it must guard any state it shares. A resolver that cannot be created is
+// returned as the error before any item is read.
 Status verify_batch_threaded(const ResolverConfig& config,
                              const VerifyItemSource& next_item,
                              const VerifyResultCallback& on_report,

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -173,14 +174,17 @@ nlohmann::json error_json(std::size_t line, const std::string& name,
 }
 
 // Writes results in input order: a line waits until every earlier line
-// has been written. Tracks the most severe exit code.
+// has been written. Tracks the most severe exit code. Safe to call from
+// several threads.
 class OrderedOutput {
 public:
     explicit OrderedOutput(Progress& progress) : progress_(progress) {}
 
-    void add(std::size_t sequence, const nlohmann::json& object,
-             int exit_code) {
-        waiting_.emplace(sequence, dump_json(object));
+    // Takes the JSON already serialized, so that callers on several
+    // threads format their lines in parallel.
+    void add(std::size_t sequence, std::string line, int exit_code) {
+        std::lock_guard guard(lock_);
+        waiting_.emplace(sequence, std::move(line));
         if (severity(exit_code) > severity(worst_))
             worst_ = exit_code;
         ++done_;
@@ -189,7 +193,10 @@ public:
         flush();
     }
 
-    int worst() const { return worst_; }
+    int worst() const {
+        std::lock_guard guard(lock_);
+        return worst_;
+    }
 
 private:
     void flush() {
@@ -201,6 +208,7 @@ private:
         std::cout << std::flush;
     }
 
+    mutable std::mutex lock_;
     Progress& progress_;
     std::map<std::size_t, std::string> waiting_;
     std::size_t next_ = 0;
@@ -234,8 +242,10 @@ public:
     }
 
     // Position in the output of the client with input line `line`,
-    // forgotten once taken.
+    // forgotten once taken. Safe to call while next() runs on another
+    // thread.
     std::size_t take_sequence(std::size_t line) {
+        std::lock_guard guard(sequences_lock_);
         auto found = sequences_.find(line);
         std::size_t sequence = found->second;
         sequences_.erase(found);
@@ -244,7 +254,10 @@ public:
 
 private:
     std::optional<VerifyItem> parse(const std::string& text) {
-        sequences_[line_] = next_sequence_++;
+        {
+            std::lock_guard guard(sequences_lock_);
+            sequences_[line_] = next_sequence_++;
+        }
         bool csv = text.front() != '{';
         auto entry = csv ? parse_csv_entry(text) : parse_json_entry(text);
         if (!entry) {
@@ -263,7 +276,8 @@ private:
     void reject(const std::string& name, const Error& error) {
         Error located{error.category,
                       "line " + std::to_string(line_) + ": " + error.message};
-        output_.add(take_sequence(line_), error_json(line_, name, located),
+        output_.add(take_sequence(line_),
+                    dump_json(error_json(line_, name, located)),
                     exit_code_for(error.category));
     }
 
@@ -272,6 +286,7 @@ private:
     OrderedOutput& output_;
     std::size_t line_ = 0;
     std::size_t next_sequence_ = 0;
+    std::mutex sequences_lock_;
     std::map<std::size_t, std::size_t> sequences_;
 };
 
@@ -329,16 +344,19 @@ int run_batch(const VerifyOptions& options, const MatchOptions& match) {
     OrderedOutput output(progress);
     BatchReader reader(lines, base, output);
 
+    // Runs on the worker threads, concurrently.
     auto on_report = [&](std::size_t line, Result<VerifyReport> report) {
-        std::size_t sequence = reader.take_sequence(line);
         if (!report) {
-            output.add(sequence, error_json(line, "", report.error()),
+            output.add(reader.take_sequence(line),
+                       dump_json(error_json(line, "", report.error())),
                        exit_code_for(report.error().category));
             return;
         }
         nlohmann::json object = verify_report_to_json(*report);
         object["line"] = line;
-        output.add(sequence, object, exit_code_for_report(*report));
+        std::string text = dump_json(object);
+        output.add(reader.take_sequence(line), std::move(text),
+                   exit_code_for_report(*report));
     };
 
     Status status = verify_batch_threaded(

@@ -790,9 +790,10 @@ void remember_zone_keys(Resolver::Impl& impl, const PendingLookup& pending,
 // Reads the reply to a query sent with fast_lookup_extensions. Returns
 // true, with pending.lookup filled, only when the reply is a plain TLSA
 // RRset that the kept keys of its signer prove secure. Otherwise it
-// returns false and leaves pending untouched.
+// returns false and leaves pending untouched, and the full lookup that
+// follows decides the outcome.
 bool read_fast_reply(PendingLookup& pending, const getdns_dict* response,
-                     const Resolver::Impl& impl) {
+                     Resolver::Impl& impl) {
     const getdns_dict* reply = first_reply(response);
     if (reply == nullptr)
         return false;
@@ -805,14 +806,18 @@ bool read_fast_reply(PendingLookup& pending, const getdns_dict* response,
     if (!zone)
         return false;
     auto found = impl.zone_keys.find(zone->to_string());
-    if (found == impl.zone_keys.end() ||
-        found->second.valid_until <= pending.now)
+    if (found == impl.zone_keys.end())
         return false;
-    if (getdns_validate_dnssec2(answer, impl.no_records.get(),
+    // Expired keys, or keys that no longer sign the zone's answers after a
+    // key rollover, are dropped so that the full lookup learns them again.
+    if (found->second.valid_until <= pending.now ||
+        getdns_validate_dnssec2(answer, impl.no_records.get(),
                                 found->second.dnskeys.get(),
                                 static_cast<time_t>(pending.now),
-                                allowed_skew_seconds) != GETDNS_DNSSEC_SECURE)
+                                allowed_skew_seconds) != GETDNS_DNSSEC_SECURE) {
+        impl.zone_keys.erase(found);
         return false;
+    }
 
     auto records = read_records(answer);
     if (!records)

@@ -14,6 +14,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -25,10 +26,15 @@ class OrderedWork {
 public:
     using Work = std::function<Output(const Item&)>;
 
+    // Starts up to `threads` workers. When a thread cannot be started,
+    // the work goes on with the workers started so far, or with none.
     OrderedWork(Work work, std::size_t threads, std::size_t window)
         : work_(std::move(work)), window_(window < 1 ? 1 : window) {
-        for (std::size_t i = 0; i < threads; ++i)
-            threads_.emplace_back([this] { serve(); });
+        try {
+            for (std::size_t i = 0; i < threads; ++i)
+                threads_.emplace_back([this] { serve(); });
+        } catch (const std::system_error&) {
+        }
     }
 
     // Stops the workers once their current items finish. Items not yet

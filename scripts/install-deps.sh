@@ -10,6 +10,8 @@ packages=(
     libcli11-dev nlohmann-json3-dev doctest-dev
     # Knot DNS's zone scanner and libdnssec, for dance zone-check
     libknot-dev
+    # nettle's static library (SHA-2), linked into the dance executable
+    nettle-dev
     # test peers and the loopback DNSSEC test bed
     gnutls-bin openssl nsd unbound ldnsutils bind9-dnsutils getdns-utils
     knot-dnsutils iproute2 python3

@@ -14,6 +14,7 @@
 #include "command.hpp"
 #include "dance/message_text.hpp"
 #include "exit_codes.hpp"
+#include "module.hpp"
 #include "output.hpp"
 
 #ifndef DANCE_VERSION
@@ -143,7 +144,9 @@ int check_standard_output(int code) {
 
 } // namespace
 
-int main(int argc, char** argv) {
+// The entry point of the dance-cli module, which the dance executable
+// loads for everything its fast path does not handle (see front.cpp).
+extern "C" int dance_main(int argc, char** argv) {
     watch_standard_output();
     int code = exit_internal;
     try {

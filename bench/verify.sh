@@ -31,7 +31,7 @@ if [ -z "${DANCE_BENCH_NAMESPACE:-}" ]; then
     exec unshare -m -n env DANCE_BENCH_NAMESPACE=1 "$0" "$@"
 fi
 
-for tool in hyperfine danetool getdns_query dig jq; do
+for tool in hyperfine danetool getdns_query dig jq cc; do
     command -v "$tool" >/dev/null || { echo "bench/verify.sh: $tool not found: run scripts/install-deps.sh" >&2; exit 1; }
 done
 
@@ -81,6 +81,15 @@ danetool --check "server.$DANCE_ZONE" --port 443 --proto tcp \
 hyperfine -N --warmup 10 --runs 200 \
     "$dance verify --name $server_name --cert $DANCE_SERVER_CERT ${resolver[*]}" \
     "danetool --check server.$DANCE_ZONE --port 443 --proto tcp --load-certificate $DANCE_SERVER_CERT --local-dns --quiet"
+
+# The same validated lookup through getdns alone, over TCP as dance sends
+# it and over UDP. Its TCP wall time includes delayed-ACK stalls that
+# dance's event loop avoids, so compare its user and system CPU.
+cc -O2 -o "$work/getdns_lookup" "$root/bench/getdns_lookup.c" -lgetdns
+"$work/getdns_lookup" 53 "$DANCE_TA_ROOT_DS" "$server_name" tcp
+hyperfine -N --warmup 10 --runs 200 \
+    "$work/getdns_lookup 53 $DANCE_TA_ROOT_DS $server_name tcp" \
+    "$work/getdns_lookup 53 $DANCE_TA_ROOT_DS $server_name udp"
 
 echo
 echo "== 2. $names names: one batch against sequential runs"

@@ -256,5 +256,28 @@ if command -v script >/dev/null; then
     fi
 fi
 
+# A named pipe is left to the full path unopened: opening and closing it
+# first would end the writer with SIGPIPE and leave the full path waiting.
+checks=$((checks + 1))
+mkfifo pipe.pem
+DANCE_NO_FAST_PATH=1 "$dance" tlsa p256.pem >full.out
+{
+    writer_code=0
+    cat p256.pem >pipe.pem || writer_code=$?
+    echo "$writer_code" >writer.code
+} &
+writer=$!
+fast_code=0
+timeout 20 "$dance" tlsa pipe.pem >fast.out 2>fast.err || fast_code=$?
+if [ "$fast_code" != 0 ]; then
+    # Unblock the writer if dance never opened the pipe.
+    timeout 5 cat pipe.pem >/dev/null || true
+fi
+wait "$writer"
+if [ "$fast_code" != 0 ] || [ "$(cat writer.code)" != 0 ] ||
+    ! cmp -s fast.out full.out; then
+    fail "reading a named pipe: exit $fast_code, writer $(cat writer.code)"
+fi
+
 echo "$checks checks, $failures failures"
 [ "$failures" = 0 ]

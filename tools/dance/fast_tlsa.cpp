@@ -259,9 +259,14 @@ std::optional<FastCall> parse_call(int argc, char** argv) {
 
 // ---- The input ------------------------------------------------------------
 
-// The whole file, when it is a regular file of 1 to 1 MiB octets.
+// The whole file, when it is a regular file of 1 to 1 MiB octets. Other
+// files are not even opened: opening and closing a FIFO would block on
+// it or end its writer with SIGPIPE before the full path could read it.
 std::optional<Bytes> read_input(const std::string& path) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat before {};
+    if (stat(path.c_str(), &before) != 0 || !S_ISREG(before.st_mode))
+        return std::nullopt;
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return std::nullopt;
     struct stat info {};

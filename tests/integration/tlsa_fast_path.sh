@@ -61,6 +61,14 @@ dated generalized-time "2020-01-01 00:00:00" "2060-06-30 12:34:56"
 openssl req -new -key p256.key -subj "/CN=v1.example" -out v1.csr
 openssl x509 -req -in v1.csr -key p256.key -days 30 -out v1.pem 2>/dev/null
 
+# Names and object identifiers that GnuTLS imports but the full path then
+# fails on: an empty subject, and an extension OID of 127 characters.
+openssl req -x509 -key p256.key -subj / -days 30 \
+    -addext "subjectAltName=DNS:empty.example" -out empty-subject.pem
+long_oid=1.2$(printf '.1%.0s' {1..62})
+openssl req -x509 -key p256.key -subj /CN=long-oid.example -days 30 \
+    -addext "$long_oid=DER:0500" -out long-oid.pem
+
 cat p256.pem rsa2048.pem >bundle.pem
 { echo "subject=CN = p256.example"; cat p256.pem; } >text-before.pem
 { cat p256.pem; echo "trailing text"; } >text-after.pem
@@ -185,7 +193,7 @@ certificates=(rsa2048.pem rsa2048.der rsa3072.pem rsa3072.der p256.pem
 others=(rsa1024.pem expired.pem future.pem bundle.pem text-before.pem
     text-after.pem blank-line.pem x509-label.pem trailing.der
     truncated.der garbage.bin empty.pem key.pem pubkey.pem folder
-    missing.pem)
+    missing.pem empty-subject.pem long-oid.pem)
 
 for certificate in "${certificates[@]}"; do
     for arguments in "${plain_arguments[@]}"; do

@@ -109,18 +109,40 @@ bool valid_elements(Bytes content, int depth) {
     return true;
 }
 
+// Characters in the dotted form of one subidentifier, with its dot; the
+// first one stands for two arcs (X.690 section 8.19.4).
+std::size_t dotted_length(std::uint64_t value, bool first) {
+    if (first)
+        return 2 + std::to_string(value < 80 ? value % 40 : value - 80).size();
+    return 1 + std::to_string(value).size();
+}
+
 // An OBJECT IDENTIFIER's content: subidentifiers in the shortest base-128
-// form (X.690 section 8.19.2).
+// form (X.690 section 8.19.2). GnuTLS fails on subidentifiers that do not
+// fit in 64 bits and on object identifiers whose dotted form needs 127
+// characters or more in a name or an extension, so such identifiers are
+// left to the full path: here at most 9 octets (63 bits) per
+// subidentifier and 100 characters in all.
 bool valid_oid(Bytes content) {
+    constexpr std::size_t max_subidentifier_octets = 9;
+    constexpr std::size_t max_dotted_length = 100;
     if (content.empty() || (content.back() & 0x80) != 0)
         return false;
-    bool at_start = true;
+    std::uint64_t value = 0;
+    std::size_t octets = 0, dotted = 0;
     for (std::uint8_t octet : content) {
-        if (at_start && octet == 0x80)
+        if (octets == 0 && octet == 0x80)
             return false;
-        at_start = (octet & 0x80) == 0;
+        if (++octets > max_subidentifier_octets)
+            return false;
+        value = (value << 7) | (octet & 0x7f);
+        if ((octet & 0x80) == 0) {
+            dotted += dotted_length(value, dotted == 0);
+            value = 0;
+            octets = 0;
+        }
     }
-    return true;
+    return dotted <= max_dotted_length;
 }
 
 std::optional<Bytes> read_oid(Reader& reader) {
@@ -171,10 +193,28 @@ bool valid_algorithm(Bytes content) {
     return reader.at_end();
 }
 
+// AttributeTypeAndValue: an OID and one value. GnuTLS imports an empty
+// value but fails when it writes the name as text, which the full path
+// does for the subject, so empty values are left to the full path.
+bool valid_attribute(Bytes content) {
+    Reader reader(content);
+    std::uint8_t tag = 0;
+    if (!read_oid(reader) || reader.at_end())
+        return false;
+    std::optional<Bytes> value = reader.any(tag);
+    if (!value || value->empty())
+        return false;
+    if ((tag & 0x20) != 0 && !valid_elements(*value, 1))
+        return false;
+    return reader.at_end();
+}
+
 // Name: a SEQUENCE of non-empty SETs of { OID, value } (RFC 5280 4.1.2.4).
+// An empty name is left to the full path, which fails to write an empty
+// subject as text.
 bool valid_name(Reader& reader) {
     std::optional<Bytes> rdns = reader.read(tag::sequence);
-    if (!rdns)
+    if (!rdns || rdns->empty())
         return false;
     Reader sets(*rdns);
     while (!sets.at_end()) {
@@ -184,7 +224,7 @@ bool valid_name(Reader& reader) {
         Reader attributes(*set);
         while (!attributes.at_end()) {
             std::optional<Bytes> attribute = attributes.read(tag::sequence);
-            if (!attribute || !valid_algorithm(*attribute))
+            if (!attribute || !valid_attribute(*attribute))
                 return false;
         }
     }

@@ -29,8 +29,10 @@ struct CertificateFacts {
 // own rules (definite minimal lengths, exact nesting) it requires a v3
 // certificate, or a v1 one without extensions, with matching signature
 // algorithms, validity dates of the usual fixed form from 1970 to 9998,
-// no unique identifiers, no repeated extension, and an RSA, ECDSA (P-256,
-// P-384, P-521), Ed25519 or Ed448 key in its canonical encoding.
+// no unique identifiers, no repeated extension, a non-empty subject with
+// no empty attribute value, object identifiers of ordinary size, and an
+// RSA, ECDSA (P-256, P-384, P-521), Ed25519 or Ed448 key in its canonical
+// encoding.
 // std::nullopt for anything else.
 std::optional<CertificateFacts>
 read_certificate(std::span<const std::uint8_t> der);

@@ -168,6 +168,18 @@ grep -qF "owners.txt:2: no owner name: add one after the path or pass --owner" \
 [ "$(wc -l <out)" = 1 ] ||
     fail "batch without owner" "standard output: $(cat out)"
 
+# A line of vertical tabs and form feeds is blank, like one of spaces: it
+# names no input and is skipped.
+checks=$((checks + 1))
+printf '%s\n\v\n \f \n%s\n' "$devices/sensor1.pem" "$devices/gateway.pem" \
+    >blank-lines.txt
+status=0
+"$dance" tlsa --batch blank-lines.txt --owner a.example >out 2>err ||
+    status=$?
+[ "$status" = 0 ] || fail "blank batch lines" "exit code $status: $(cat err)"
+[ "$(wc -l <out)" = 2 ] && [ ! -s err ] ||
+    fail "blank batch lines" "standard output: $(cat out)"
+
 # ---- Parallel runs write what a sequential run writes ----------------------
 
 # run_threads NAME N ARGS...: runs dance tlsa on N threads, with standard

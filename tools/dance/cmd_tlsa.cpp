@@ -589,8 +589,10 @@ Input parse_batch_line(std::string_view line, const std::string& where,
 }
 
 // Returns whether a batch line names an input: not blank, not a comment.
+// Blank means white space of every kind that parse_batch_line() splits
+// words on, vertical tab and form feed included.
 bool names_input(std::string_view line) {
-    std::size_t start = line.find_first_not_of(" \t\r");
+    std::size_t start = line.find_first_not_of(" \t\v\f\r");
     return start != std::string_view::npos && line[start] != '#';
 }
 

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "dance/resolve_internal.hpp"
 
@@ -842,6 +843,19 @@ bool read_fast_reply(PendingLookup& pending, const getdns_dict* response,
     return true;
 }
 
+// Puts records in the canonical order of RFC 4034 section 6.3, by RDATA
+// octets, so that reports number them the same way however the upstream
+// ordered the RRset. For TLSA RDATA that is the order of usage, selector,
+// matching type and then data, a shorter prefix first.
+void sort_canonically(std::vector<TlsaRecord>& records) {
+    std::sort(records.begin(), records.end(),
+              [](const TlsaRecord& a, const TlsaRecord& b) {
+                  return std::tie(a.usage, a.selector, a.matching_type,
+                                  a.data) < std::tie(b.usage, b.selector,
+                                                     b.matching_type, b.data);
+              });
+}
+
 // A batch in progress: owns the pending lookups and keeps at most
 // max_in_flight queries outstanding.
 class Batch {
@@ -1084,6 +1098,7 @@ private:
     void deliver(PendingLookup& pending) {
         if (pending.lookup.ttl == UINT32_MAX)
             pending.lookup.ttl = 0;
+        sort_canonically(pending.lookup.records);
         Name name = pending.lookup.query_name;
         report(pending.index, name, std::move(pending.lookup));
     }

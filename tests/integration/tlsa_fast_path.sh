@@ -287,5 +287,19 @@ if [ "$fast_code" != 0 ] || [ "$(cat writer.code)" != 0 ] ||
     fail "reading a named pipe: exit $fast_code, writer $(cat writer.code)"
 fi
 
+# A module cut short is reported, not left to crash the process with
+# SIGBUS when dlopen() maps segments past the end of the file.
+checks=$((checks + 1))
+mkdir cut
+cp "$dance" cut/dance
+head -c 100000 "$(dirname "$dance")/dance-cli.so" >cut/dance-cli.so
+cut_code=0
+cut/dance --version >cut.out 2>cut.err || cut_code=$?
+if [ "$cut_code" != 70 ] || [ -s cut.out ] || ! grep -qxF \
+    "dance: error: cannot load the dance module $(pwd -P)/cut/dance-cli.so: the file is truncated: install dance together with its module ('meson install' puts both in place)" \
+    cut.err; then
+    fail "truncated module: exit $cut_code: $(cat cut.err)"
+fi
+
 echo "$checks checks, $failures failures"
 [ "$failures" = 0 ]

@@ -9,11 +9,15 @@
 #include "module.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <link.h>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef DANCE_MODULE_DIR
@@ -60,10 +64,42 @@ void report_module_error(const std::string& path, const char* detail) {
                  path.c_str(), text.c_str());
 }
 
+// Whether a loadable segment of the ELF file at `path` ends past the end
+// of the file, as in a copy cut short. dlopen() maps such a segment
+// without complaint, and the first access then ends the process with
+// SIGBUS. Files that are not ELF are left for dlopen() to report.
+bool truncated_module(const std::string& path) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat info {};
+    ElfW(Ehdr) header{};
+    bool elf = fstat(fd, &info) == 0 &&
+               pread(fd, &header, sizeof header, 0) == sizeof header &&
+               std::memcmp(header.e_ident, ELFMAG, SELFMAG) == 0 &&
+               header.e_phentsize == sizeof(ElfW(Phdr));
+    bool truncated = false;
+    for (unsigned i = 0; elf && !truncated && i < header.e_phnum; ++i) {
+        ElfW(Phdr) segment{};
+        off_t at = static_cast<off_t>(header.e_phoff + i * sizeof segment);
+        truncated =
+            pread(fd, &segment, sizeof segment, at) != sizeof segment ||
+            (segment.p_type == PT_LOAD &&
+             segment.p_offset + segment.p_filesz >
+                 static_cast<std::uint64_t>(info.st_size));
+    }
+    close(fd);
+    return truncated;
+}
+
 // Lazy binding, as for the libraries of an ordinary executable: the
 // module's hundreds of PLT entries are not all resolved on every start.
 int run_module(int argc, char** argv) {
     std::string path = module_path();
+    if (truncated_module(path)) {
+        report_module_error(path, "the file is truncated");
+        return dance::cli::exit_internal;
+    }
     void* module = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
     if (module == nullptr) {
         report_module_error(path, dlerror());

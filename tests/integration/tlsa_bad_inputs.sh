@@ -180,6 +180,19 @@ status=0
 [ "$(wc -l <out)" = 2 ] && [ ! -s err ] ||
     fail "blank batch lines" "standard output: $(cat out)"
 
+# A path with a NUL byte fails alone, rather than naming the file before
+# the NUL.
+checks=$((checks + 1))
+printf '%s\0junk a.example\n%s b.example\n' "$devices/sensor1.pem" \
+    "$devices/gateway.pem" >nul-path.txt
+status=0
+"$dance" tlsa --batch nul-path.txt >out 2>err || status=$?
+[ "$status" = 3 ] || fail "NUL in a batch path" "exit code $status"
+grep -qxF "dance: error: nul-path.txt:1: the path contains a NUL byte, which no file name can hold: remove it" \
+    err || fail "NUL in a batch path" "stderr: $(cat err)"
+[ "$(cat out)" = "$("$dance" tlsa --owner b.example "$devices/gateway.pem")" ] ||
+    fail "NUL in a batch path" "standard output: $(cat out)"
+
 # ---- Parallel runs write what a sequential run writes ----------------------
 
 # run_threads NAME N ARGS...: runs dance tlsa on N threads, with standard

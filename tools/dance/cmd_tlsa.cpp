@@ -580,6 +580,12 @@ Input parse_batch_line(std::string_view line, const std::string& where,
                                  where + ": no owner name: add one after the "
                                          "path or pass --owner");
     }
+    // open() would stop at a NUL byte and read another file than named.
+    if (!input.error && path.find('\0') != std::string::npos)
+        input.error = make_error(ErrorCategory::input,
+                                 where + ": the path contains a NUL byte, "
+                                         "which no file name can hold: "
+                                         "remove it");
     std::filesystem::path resolved(path);
     if (resolved.is_relative() && path != "-")
         resolved = folder / resolved;

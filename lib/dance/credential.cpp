@@ -579,8 +579,12 @@ Result<std::string> distinguished_name(gnutls_x509_crt_t crt, bool issuer) {
     Datum dn;
     int rc = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &dn.datum, 0)
                     : gnutls_x509_crt_get_dn3(crt, &dn.datum, 0);
-    if (rc == GNUTLS_E_ASN1_ELEMENT_NOT_FOUND)
-        return std::string(); // an empty name
+    // An empty name is legal: RFC 5280 section 4.1.2.6 allows an empty
+    // subject when a critical subjectAltName names the entity. GnuTLS
+    // reports it with either of these codes.
+    if (rc == GNUTLS_E_ASN1_ELEMENT_NOT_FOUND ||
+        rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+        return std::string();
     if (rc < 0)
         return internal_error("reading a distinguished name", rc);
     return dn.text();

@@ -61,8 +61,9 @@ dated generalized-time "2020-01-01 00:00:00" "2060-06-30 12:34:56"
 openssl req -new -key p256.key -subj "/CN=v1.example" -out v1.csr
 openssl x509 -req -in v1.csr -key p256.key -days 30 -out v1.pem 2>/dev/null
 
-# Names and object identifiers that GnuTLS imports but the full path then
-# fails on: an empty subject, and an extension OID of 127 characters.
+# Names and object identifiers that the fast path leaves to the full
+# path: an empty subject, and an extension OID of 127 characters, which
+# the full path rejects.
 openssl req -x509 -key p256.key -subj / -days 30 \
     -addext "subjectAltName=DNS:empty.example" -out empty-subject.pem
 long_oid=1.2$(printf '.1%.0s' {1..62})

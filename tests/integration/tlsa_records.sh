@@ -229,5 +229,15 @@ expect "batch file" "$owner. IN TLSA 3 1 1 $data
 rsa.example. IN TLSA 3 1 1 $(digest_of sha256 <rsa2048.spki.der)" \
     "$(dance_rdata --batch fleet.txt)"
 
+# RFC 5280 allows an empty subject when a subjectAltName names the
+# device; the record and the JSON report work without a subject.
+openssl req -x509 -key p256.key -subj / -days 30 \
+    -addext "subjectAltName=critical,DNS:empty.device.example" \
+    -out empty-subject.pem 2>/dev/null
+expect "empty subject gets its record" "3 1 1 $(spki_hash empty-subject.pem)" \
+    "$(dance_rdata empty-subject.pem)"
+expect "empty subject in JSON" '""' \
+    "$("$dance" tlsa --json empty-subject.pem | jq -c .records[0].hashed.subject)"
+
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -598,6 +598,13 @@ std::optional<std::string> walk_answer(PendingLookup& pending,
     return std::nullopt;
 }
 
+// The first reply of a getdns response, or null when there is none.
+const getdns_dict* first_reply(const getdns_dict* response) {
+    std::vector<const getdns_dict*> replies =
+        dicts_of(get_list(response, "replies_tree"));
+    return replies.empty() ? nullptr : replies.front();
+}
+
 Step read_reply(PendingLookup& pending, const getdns_dict* response,
                 const Resolver::Impl& impl) {
     TlsaLookup& lookup = pending.lookup;
@@ -610,11 +617,9 @@ Step read_reply(PendingLookup& pending, const getdns_dict* response,
         return Step::done;
     }
 
-    std::vector<const getdns_dict*> replies =
-        dicts_of(get_list(response, "replies_tree"));
-    if (replies.empty())
+    const getdns_dict* reply = first_reply(response);
+    if (reply == nullptr)
         return fail(pending, "the upstream returned no usable reply");
-    const getdns_dict* reply = replies.front();
 
     getdns_dict* header = nullptr;
     getdns_dict_get_dict(reply, "header", &header);
@@ -682,9 +687,10 @@ Step read_reply(PendingLookup& pending, const getdns_dict* response,
 // first sent as one query, and its TLSA RRset is checked against those
 // keys alone, as a validating resolver uses its key cache.
 // Only a plain TLSA RRset at the query name, signed by a kept zone and
-// found secure, takes this path; anything else (an alias, a wildcard
-// expansion, a denial, another signer, a failed check) is asked again
-// with full validation, so every other outcome is exactly as before.
+// found secure, takes this path. Anything else (an alias, a wildcard
+// expansion, a denial, another signer, a failed check) is looked up again
+// with full validation, so every other outcome is the same as without
+// the cache.
 
 // Keeps the key cache bounded when a batch spans many zones.
 constexpr std::size_t max_cached_zones = 1024;
@@ -722,12 +728,6 @@ std::optional<Name> plain_signer(const getdns_list* answer,
     if (!has_tlsa)
         return std::nullopt;
     return signer;
-}
-
-const getdns_dict* first_reply(const getdns_dict* response) {
-    std::vector<const getdns_dict*> replies =
-        dicts_of(get_list(response, "replies_tree"));
-    return replies.empty() ? nullptr : replies.front();
 }
 
 // After a secure answer from a validated lookup: proves the DNSKEY RRset

@@ -61,8 +61,8 @@ enum class CredentialKind {
 // KindOptions).
 enum class ExpectedKind { any, certificates, public_key, private_key };
 
-// How a caller's interface takes each kind of credential, such as
-// "--cert" or "the \"cert\" field". A message about a file of an
+// The names under which a caller's interface takes each kind of
+// credential, such as "--cert" or "the \"cert\" field". A message about a file of an
 // unexpected kind ends in "pass it with <option> instead". An empty
 // option leaves that hint out, so the library names no tool's options.
 struct KindOptions {

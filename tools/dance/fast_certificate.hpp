@@ -16,7 +16,8 @@ namespace dance::cli {
 
 enum class KeyAlgorithm { rsa, ecdsa, ed25519, ed448 };
 
-// What the records and the full path's warnings depend on.
+// The facts of a certificate that its records and the full path's
+// warnings depend on.
 struct CertificateFacts {
     std::span<const std::uint8_t> spki; // SubjectPublicKeyInfo element
     std::int64_t not_before = 0;        // Unix time

@@ -1,5 +1,5 @@
 // The one interface between the small dance executable (front.cpp) and
-// the dance-cli module that holds every subcommand (main.cpp).
+// the dance-cli module that contains every subcommand (main.cpp).
 #pragma once
 
 // Runs the full command line, as main() would, and returns the exit code.
